@@ -1,0 +1,359 @@
+"""Exceptions raised by pyargus.
+
+Every error pyargus raises is an :class:`ArgusError`. No exception from
+``requests``, ``uplink`` or ``marshmallow`` reaches the caller unwrapped::
+
+    ArgusError
+    ├── InvalidArgumentError (also a ValueError)  bad input, raised before any request
+    │   └── InvalidTagError
+    ├── ErrorWithResponse                         the server answered with an error
+    │   ├── ClientError                           4xx
+    │   │   ├── BadRequestError                   400 (field_errors)
+    │   │   │   └── DuplicateIncidentError        400, source_incident_id already used
+    │   │   ├── AuthError                         401 and 403
+    │   │   ├── NotFoundError                     404
+    │   │   ├── MethodNotAllowedError             405
+    │   │   └── RateLimitError                    429
+    │   ├── ServerError                           5xx
+    │   └── UnexpectedRedirectError               3xx (never followed)
+    ├── ClientConnectionError                     no usable answer from the network
+    │   └── ClientTimeoutError                    connect or read timeout
+    └── DecodeError                               an answer pyargus cannot understand
+
+The class names of the old client (``ClientError``, ``AuthError``,
+``NotFoundError``, ``ServerError``, ``ClientConnectionError``,
+``ErrorWithResponse``) are kept, so that migrating is a change of import.
+Each error has ``retryable``: whether the same request may succeed later.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ArgusError",
+    "AuthError",
+    "BadRequestError",
+    "ClientConnectionError",
+    "ClientError",
+    "ClientTimeoutError",
+    "DecodeError",
+    "DuplicateIncidentError",
+    "ErrorResponse",
+    "ErrorWithResponse",
+    "InsecureTokenWarning",
+    "InvalidArgumentError",
+    "InvalidTagError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "RateLimitError",
+    "ServerError",
+    "UnexpectedRedirectError",
+    "error_for_response",
+]
+
+_RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+_DUPLICATE_CONSTRAINT = "incident_unique_source_incident_id_per_source"
+_MAX_TEXT = 300
+
+
+class ArgusError(Exception):
+    """Base class of every error raised by pyargus."""
+
+    #: Whether repeating the same call later may succeed.
+    retryable: bool = False
+
+
+class InvalidArgumentError(ArgusError, ValueError):
+    """Input that Argus would reject, found before any request was sent."""
+
+
+class InvalidTagError(InvalidArgumentError):
+    """A tag key or value that Argus cannot store or address."""
+
+
+class ErrorResponse:
+    """What pyargus keeps of an HTTP response that was an error.
+
+    :ivar status_code: HTTP status code.
+    :ivar method: HTTP method of the request.
+    :ivar url: URL of the request (never holds credentials).
+    :ivar headers: response headers.
+    :ivar body: the parsed JSON body, or the text when it is not JSON.
+    :ivar reason: the HTTP reason phrase.
+    """
+
+    __slots__ = ("body", "headers", "method", "reason", "status_code", "url")
+
+    def __init__(
+        self,
+        status_code: int,
+        *,
+        method: str = "",
+        url: str = "",
+        headers: Mapping[str, str] | None = None,
+        body: Any = None,
+        reason: str = "",
+    ) -> None:
+        self.status_code = status_code
+        self.method = method
+        self.url = url
+        self.headers = dict(headers or {})
+        self.body = body
+        self.reason = reason
+
+    @classmethod
+    def from_requests(cls, response: Any) -> ErrorResponse:
+        """Build from a :class:`requests.Response` (its request headers are not kept)."""
+        content_type = response.headers.get("Content-Type", "")
+        text = response.text
+        body: Any = text
+        if "json" in content_type or text[:1] in ("{", "[", '"'):
+            try:
+                body = json.loads(text)
+            except ValueError:
+                body = text
+        request = response.request
+        return cls(
+            response.status_code,
+            method=getattr(request, "method", "") or "",
+            url=response.url or getattr(request, "url", "") or "",
+            headers=response.headers,
+            body=body,
+            reason=response.reason or "",
+        )
+
+    # Names used by code written for the old client (simple_rest_client/httpx).
+    @property
+    def reason_phrase(self) -> str:
+        return self.reason
+
+    @property
+    def client_response(self) -> ErrorResponse:
+        return self
+
+    def __repr__(self) -> str:
+        return f"<ErrorResponse {self.status_code} {self.method} {self.url}>"
+
+
+def describe_body(body: Any) -> str:
+    """Turn any of Argus' error body shapes into one readable line."""
+    if body is None or body == "":
+        return ""
+    if isinstance(body, str):
+        return _describe_text(body)
+    if isinstance(body, list):
+        return "; ".join(describe_body(item) for item in body)
+    if isinstance(body, Mapping):
+        if set(body) == {"detail"}:
+            return describe_body(body["detail"])
+        parts = []
+        for key, value in body.items():
+            text = describe_body(value)
+            parts.append(text if key in ("non_field_errors", "__all__") else f"{key}: {text}")
+        return "; ".join(parts)
+    return str(body)
+
+
+def _describe_text(text: str) -> str:
+    stripped = text.strip()
+    if stripped.startswith("<"):
+        # An HTML page (404 by URL, 500, a proxy): its title says enough.
+        lower = stripped.lower()
+        for tag in ("title", "h1"):
+            start = lower.find(f"<{tag}")
+            if start != -1:
+                start = lower.find(">", start) + 1
+                end = lower.find(f"</{tag}>", start)
+                if 0 < start < end:
+                    return " ".join(stripped[start:end].split())
+        return "HTML page"
+    text = " ".join(stripped.split())
+    return text if len(text) <= _MAX_TEXT else text[:_MAX_TEXT] + "…"
+
+
+class ErrorWithResponse(ArgusError):
+    """The server answered, with an error status.
+
+    :ivar response: an :class:`ErrorResponse`.
+    :ivar status_code: the HTTP status.
+    :ivar body: the parsed error body (dict, list, str).
+    :ivar detail: the readable message built from the body.
+    """
+
+    def __init__(self, response: ErrorResponse, message: str | None = None) -> None:
+        self.response = response
+        self.status_code = response.status_code
+        self.body = response.body
+        self.detail = describe_body(response.body)
+        if message is None:
+            reason = f" {response.reason}" if response.reason else ""
+            where = f"{response.method} {_path(response.url)}".strip()
+            message = f"{where}: {response.status_code}{reason}"
+            if self.detail:
+                message += f": {self.detail}"
+        super().__init__(message)
+
+    @property
+    def retryable(self) -> bool:  # type: ignore[override]
+        return self.status_code in _RETRYABLE_STATUS
+
+
+class ClientError(ErrorWithResponse):
+    """4xx: the request was wrong (not worth retrying unchanged)."""
+
+
+class BadRequestError(ClientError):
+    """400: Argus rejected the data.
+
+    :ivar field_errors: ``{field: [messages]}`` when Argus named fields,
+        ``{"non_field_errors": [...]}`` for the rest.
+    """
+
+    @property
+    def field_errors(self) -> dict[str, list[str]]:
+        body = self.body
+        if isinstance(body, Mapping):
+            result = {}
+            for key, value in body.items():
+                key = "non_field_errors" if key == "__all__" else str(key)
+                if isinstance(value, list):
+                    result[key] = [describe_body(v) for v in value]
+                else:
+                    result[key] = [describe_body(value)]
+            return result
+        if isinstance(body, list):
+            return {"non_field_errors": [describe_body(v) for v in body]}
+        return {"non_field_errors": [describe_body(body)]} if body else {}
+
+
+class DuplicateIncidentError(BadRequestError):
+    """400: this source system already has an incident with that ``source_incident_id``.
+
+    Argus keeps ``source_incident_id`` unique per source, for open *and*
+    closed incidents. Look the existing one up with
+    ``client.get_my_incidents(source_incident_id=...)``.
+
+    :ivar source_incident_id: the id that was posted, when known.
+    """
+
+    source_incident_id: str | None = None
+
+
+class AuthError(ClientError):
+    """401 or 403: the token is missing, invalid, expired or lacks permission.
+
+    Retrying will not help; fix the credentials or the role.
+    """
+
+
+class NotFoundError(ClientError):
+    """404: no such object (or no such endpoint on this server)."""
+
+
+class MethodNotAllowedError(ClientError):
+    """405: the server does not allow this operation (e.g. deleting incidents)."""
+
+
+class RateLimitError(ClientError):
+    """429: too many requests; retry after ``retry_after`` seconds."""
+
+    @property
+    def retry_after(self) -> float | None:
+        value = self.response.headers.get("Retry-After")
+        try:
+            return float(value) if value is not None else None
+        except ValueError:
+            return None
+
+
+class ServerError(ErrorWithResponse):
+    """5xx: the server (or a proxy in front of it) failed.
+
+    ``retryable`` is true for 502, 503 and 504.
+    """
+
+
+class UnexpectedRedirectError(ErrorWithResponse):
+    """3xx: Argus redirected; pyargus never follows redirects with credentials."""
+
+    def __init__(self, response: ErrorResponse) -> None:
+        location = response.headers.get("Location", "?")
+        where = f"{response.method} {_path(response.url)}".strip()
+        super().__init__(
+            response,
+            f"{where}: unexpected redirect {response.status_code} to {location} "
+            "(not followed; check the API root URL)",
+        )
+
+
+class ClientConnectionError(ArgusError):
+    """No answer from the server: refused, reset, DNS, TLS or proxy failure.
+
+    :ivar method: the HTTP method.
+    :ivar url: the URL (without credentials).
+    :ivar sent: whether the request may have reached the server.
+    """
+
+    retryable = True
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", sent: bool = True):
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.sent = sent
+
+
+class ClientTimeoutError(ClientConnectionError):
+    """The server did not connect or answer within the timeout."""
+
+
+class DecodeError(ArgusError):
+    """The server answered 2xx, but with a body pyargus cannot understand.
+
+    (Invalid or truncated JSON, an HTML page, JSON of the wrong shape.)
+
+    :ivar response: an :class:`ErrorResponse` with what was received.
+    """
+
+    def __init__(self, message: str, response: ErrorResponse | None = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
+_STATUS_CLASSES: dict[int, type[ErrorWithResponse]] = {
+    400: BadRequestError,
+    401: AuthError,
+    403: AuthError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    429: RateLimitError,
+}
+
+
+def error_for_response(response: ErrorResponse) -> ErrorWithResponse:
+    """Return the exception matching *response*'s status and body."""
+    status = response.status_code
+    if 300 <= status < 400:
+        return UnexpectedRedirectError(response)
+    if status == 400 and _DUPLICATE_CONSTRAINT in describe_body(response.body):
+        return DuplicateIncidentError(response)
+    cls = _STATUS_CLASSES.get(status)
+    if cls is None:
+        cls = ServerError if status >= 500 else ClientError
+    return cls(response)
+
+
+def _path(url: str) -> str:
+    """The path and query of *url*, for messages."""
+    scheme_end = url.find("://")
+    if scheme_end == -1:
+        return url
+    slash = url.find("/", scheme_end + 3)
+    return url[slash:] if slash != -1 else "/"
+
+
+class InsecureTokenWarning(UserWarning):
+    """The API token is about to be sent over plain http to a non-loopback host."""

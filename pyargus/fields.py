@@ -1,0 +1,142 @@
+"""marshmallow fields for Argus' wire values.
+
+Each field converts one wire value in a single step (no nested schemas on
+the hot path): datetimes with ``datetime.fromisoformat``, the tag list into
+one :class:`~pyargus.models.Tags`, the nested source into a
+:class:`~pyargus.models.SourceSystem`.
+
+Loading raises :class:`marshmallow.ValidationError` (the converter turns it
+into :class:`~pyargus.exceptions.DecodeError`); dumping bad caller input
+raises :class:`~pyargus.exceptions.InvalidArgumentError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from marshmallow import ValidationError, fields
+
+from .exceptions import InvalidArgumentError
+from .models import EVENT_TYPES, INFINITY, STATELESS, SourceSystem, Tags
+from .times import encode_datetime, parse_datetime
+
+__all__ = ["Actor", "DateTime", "EndTime", "EventType", "Source", "TagList"]
+
+
+class DateTime(fields.Field):
+    """ISO 8601 datetime ↔ aware :class:`~datetime.datetime` (naive input = local time)."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        try:
+            return parse_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            raise ValidationError(f"Not a valid datetime: {value!r}.") from None
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise InvalidArgumentError(f"{attr}: expected a datetime, got {value!r}")
+        return encode_datetime(value)
+
+
+class EndTime(DateTime):
+    """``end_time``: a datetime, ``"infinity"`` ↔ INFINITY, ``null`` ↔ STATELESS."""
+
+    def deserialize(self, value: Any, attr: Any = None, data: Any = None, **kwargs: Any) -> Any:
+        if value is None:
+            return STATELESS
+        if value == "infinity":
+            return INFINITY
+        return super().deserialize(value, attr, data, **kwargs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is STATELESS:
+            return None
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class TagList(fields.Field):
+    """v2 tags ``[{"tag": "k=v"}, ...]`` ↔ :class:`~pyargus.models.Tags`.
+
+    Also reads v3's ``["k=v", ...]``.
+    """
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Tags:
+        pairs = []
+        try:
+            for item in value:
+                tag = item if type(item) is str else item["tag"]
+                key, _, val = tag.partition("=")
+                pairs.append((key, val))
+        except (TypeError, KeyError, AttributeError):
+            raise ValidationError(f"Not a list of tags: {value!r}.") from None
+        return Tags._trusted(pairs)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> list[dict] | None:
+        if value is None:
+            return None
+        if not isinstance(value, Tags):
+            value = Tags(value)
+        return [{"tag": tag} for tag in value.strings()]
+
+
+class Source(fields.Field):
+    """The nested source system of an incident ↔ :class:`~pyargus.models.SourceSystem`."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> SourceSystem:
+        if not isinstance(value, Mapping):
+            raise ValidationError(f"Not a source system: {value!r}.")
+        return load_source_system(value)
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> int | None:
+        # Only a superuser may name the source of a new incident: by pk.
+        return value.pk if isinstance(value, SourceSystem) else value
+
+
+def load_source_system(value: Mapping[str, Any]) -> SourceSystem:
+    type_ = value.get("type")
+    if isinstance(type_, Mapping):
+        type_ = type_.get("name")
+    source = SourceSystem.__new__(SourceSystem)
+    source.__dict__.update(
+        pk=value.get("pk"),
+        name=value.get("name"),
+        type=type_,
+        user=value.get("user"),
+        base_url=value.get("base_url"),
+    )
+    return source
+
+
+class Actor(fields.Field):
+    """An event's actor ``{"pk", "username"}`` → the username."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, Mapping):
+            return value.get("username")
+        if isinstance(value, str):
+            return value
+        raise ValidationError(f"Not an actor: {value!r}.")
+
+
+class EventType(fields.Field):
+    """An event type: ``{"value": "END", "display": ...}`` on read, ``"END"`` on write."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, Mapping):
+            value = value.get("value")
+        if not isinstance(value, str):
+            raise ValidationError(f"Not an event type: {value!r}.")
+        return value
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        if value not in EVENT_TYPES:
+            raise InvalidArgumentError(
+                f"unknown event type {value!r}; use one of {', '.join(EVENT_TYPES)}"
+            )
+        return value

@@ -1,0 +1,482 @@
+"""The objects pyargus users work with: incidents, events, acknowledgements, ...
+
+All models are mutable dataclasses. A field left at ``None`` means "not set":
+it is not sent to Argus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Final, Union
+
+from .exceptions import InvalidArgumentError, InvalidTagError
+
+__all__ = [
+    "EVENT_TYPES",
+    "INFINITY",
+    "LEVELS",
+    "STATELESS",
+    "Acknowledgement",
+    "Event",
+    "Incident",
+    "SourceSystem",
+    "Tags",
+]
+
+#: Argus severity levels: 1 is the most severe.
+LEVELS: Final = {1: "Critical", 2: "High", 3: "Moderate", 4: "Low", 5: "Information"}
+
+#: Event type codes and what they mean.
+EVENT_TYPES: Final = {
+    "STA": "Incident start",
+    "END": "Incident end",
+    "CHI": "Incident change",
+    "RES": "Incident restart",
+    "CLO": "Close",
+    "REO": "Reopen",
+    "ACK": "Acknowledge",
+    "OTH": "Other",
+    "LES": "Stateless",
+}
+
+
+class _Stateless:
+    """The type of :data:`STATELESS`."""
+
+    _instance: ClassVar[_Stateless | None] = None
+
+    def __new__(cls) -> _Stateless:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "STATELESS"
+
+    def __reduce__(self) -> str:
+        return "STATELESS"
+
+    def __copy__(self) -> _Stateless:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Stateless:
+        return self
+
+
+#: ``end_time`` of a stateless incident (``null`` on the wire): a point in
+#: time that is neither open nor closed. Compare with ``is``.
+STATELESS: Final = _Stateless()
+
+_MAX_NAIVE = datetime.max
+
+
+class _Infinity(datetime):
+    """The type of :data:`INFINITY`: later than every other datetime."""
+
+    def __new__(cls) -> _Infinity:
+        return super().__new__(cls, 9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
+
+    def __reduce__(self) -> str:
+        return "INFINITY"
+
+    def __copy__(self) -> _Infinity:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> _Infinity:
+        return self
+
+    def __repr__(self) -> str:
+        return "INFINITY"
+
+    def __str__(self) -> str:
+        return "infinity"
+
+    @staticmethod
+    def _is_max(other: object) -> bool:
+        return isinstance(other, datetime) and (
+            isinstance(other, _Infinity) or other.replace(tzinfo=None) == _MAX_NAIVE
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, datetime):
+            return self._is_max(other)
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        if isinstance(other, datetime):
+            return not self._is_max(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(_MAX_NAIVE)
+
+    def __gt__(self, other: object) -> bool:
+        if isinstance(other, datetime):
+            return not self._is_max(other)
+        return NotImplemented
+
+    def __ge__(self, other: object) -> bool:
+        if isinstance(other, datetime):
+            return True
+        return NotImplemented
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, datetime):
+            return False
+        return NotImplemented
+
+    def __le__(self, other: object) -> bool:
+        if isinstance(other, datetime):
+            return self._is_max(other)
+        return NotImplemented
+
+
+#: ``end_time`` of an open stateful incident (``"infinity"`` on the wire).
+#: It equals naive and aware ``datetime.max`` and is later than any other
+#: datetime, naive or aware. Posting any of them sends ``"infinity"``.
+INFINITY: Final = _Infinity()
+
+EndTime = datetime | _Stateless | None
+
+_TAG_KEY = re.compile(r"[a-z0-9_]+")
+
+
+def check_tag_key(key: object) -> str:
+    """Return *key* if Argus accepts it as a tag key, else raise :class:`InvalidTagError`."""
+    if not isinstance(key, str) or not _TAG_KEY.fullmatch(key):
+        raise InvalidTagError(
+            f"invalid tag key {key!r}: Argus tag keys may only contain "
+            "lowercase letters, digits and underscores ([a-z0-9_]+)"
+        )
+    return key
+
+
+def _tag_value(key: str, value: object) -> str:
+    if value is None:
+        raise InvalidTagError(f"tag {key!r} has no value (None)")
+    return value if type(value) is str else str(value)
+
+
+TagsInput = Union["Tags", Mapping[str, Any], Iterable[tuple[str, Any]], None]
+
+
+class Tags(MutableMapping[str, str]):
+    """Incident tags: a mapping of ``key -> value`` that keeps repeated keys.
+
+    ``tags["host"]`` gives the last value of a key, :meth:`getlist` gives
+    all of them. Construct from a dict, a dict of lists, (key, value)
+    pairs or ``"key=value"`` strings; values are turned into strings and
+    keys are checked against Argus' rule ``[a-z0-9_]+``. Like Argus, a
+    ``(key, value)`` pair is kept once. Equality ignores order.
+
+    >>> tags = Tags([("organization", "uni"), ("organization", "dept")], host="a")
+    >>> tags.getlist("organization")
+    ['uni', 'dept']
+    >>> tags["host"]
+    'a'
+    """
+
+    __slots__ = ("_pairs",)
+
+    def __init__(self, tags: TagsInput = None, /, **kwargs: Any) -> None:
+        self._pairs: list[tuple[str, str]] = []
+        if tags is not None:
+            self.extend(tags)
+        if kwargs:
+            self.extend(kwargs)
+
+    @classmethod
+    def _trusted(cls, pairs: list[tuple[str, str]]) -> Tags:
+        """Build from pairs that need no checking (decoded from Argus)."""
+        tags = cls.__new__(cls)
+        tags._pairs = pairs
+        return tags
+
+    # Mapping protocol: one entry per key, the last value wins.
+    def __getitem__(self, key: str) -> str:
+        for k, v in reversed(self._pairs):
+            if k == key:
+                return v
+        raise KeyError(key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        check_tag_key(key)
+        values = value if isinstance(value, (list, tuple)) else [value]
+        del_pairs = [p for p in self._pairs if p[0] != key]
+        self._pairs = del_pairs
+        for v in values:
+            self.add(key, v)
+
+    def __delitem__(self, key: str) -> None:
+        pairs = [p for p in self._pairs if p[0] != key]
+        if len(pairs) == len(self._pairs):
+            raise KeyError(key)
+        self._pairs = pairs
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(k for k, _ in self._pairs))
+
+    def __len__(self) -> int:
+        return len({k for k, _ in self._pairs})
+
+    def __contains__(self, key: object) -> bool:
+        return any(k == key for k, _ in self._pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tags):
+            return sorted(self._pairs) == sorted(other._pairs)
+        if isinstance(other, Mapping):
+            try:
+                return self == Tags(other)
+            except InvalidArgumentError:
+                return False
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Tags({self._pairs!r})"
+
+    # Multi-value API.
+    def add(self, key: str, value: Any) -> None:
+        """Add a value to *key*, keeping the values it already has."""
+        check_tag_key(key)
+        pair = (key, _tag_value(key, value))
+        if pair not in self._pairs:
+            self._pairs.append(pair)
+
+    def extend(self, tags: TagsInput) -> None:
+        """Add every tag of *tags* (a mapping, a dict of lists or pairs)."""
+        if isinstance(tags, Tags):
+            items: Iterable[Any] = tags._pairs
+        elif isinstance(tags, Mapping):
+            items = tags.items()
+        elif isinstance(tags, (str, bytes)):
+            raise InvalidTagError(f"tags must be a mapping or pairs, not {tags!r}")
+        else:
+            items = tags
+        for item in items:
+            if isinstance(item, str):
+                key, sep, value = item.partition("=")
+                if not sep:
+                    raise InvalidTagError(f"tag {item!r} is not of the form key=value")
+                self.add(key, value)
+                continue
+            try:
+                key, value = item
+            except (TypeError, ValueError):
+                raise InvalidTagError(f"tag {item!r} is not a (key, value) pair") from None
+            if isinstance(value, (list, tuple)):
+                for v in value:
+                    self.add(key, v)
+            else:
+                self.add(key, value)
+
+    def getlist(self, key: str) -> list[str]:
+        """All values of *key*, in the order they were added (``[]`` if none)."""
+        return [v for k, v in self._pairs if k == key]
+
+    def setlist(self, key: str, values: Iterable[Any]) -> None:
+        """Replace all values of *key* by *values*."""
+        self[key] = list(values)
+
+    def lists(self) -> Iterator[tuple[str, list[str]]]:
+        """``(key, [values])`` for every key."""
+        for key in self:
+            yield key, self.getlist(key)
+
+    def allitems(self) -> list[tuple[str, str]]:
+        """Every ``(key, value)`` pair, repeated keys included."""
+        return list(self._pairs)
+
+    def strings(self) -> list[str]:
+        """Every tag as an Argus ``"key=value"`` string."""
+        return [f"{k}={v}" for k, v in self._pairs]
+
+    def copy(self) -> Tags:
+        return Tags._trusted(list(self._pairs))
+
+    def to_dict(self) -> dict[str, str | list[str]]:
+        """A plain dict: one value per key, a list where a key repeats."""
+        return {key: values if len(values) > 1 else values[0] for key, values in self.lists()}
+
+
+def as_tags(tags: TagsInput) -> Tags | None:
+    """*tags* as a :class:`Tags` (checked), or ``None``."""
+    if tags is None or isinstance(tags, Tags):
+        return tags
+    return Tags(tags)
+
+
+def check_level(level: object) -> int:
+    """Return *level* if it is an Argus level (1-5), else raise."""
+    if isinstance(level, bool) or not isinstance(level, int) or level not in LEVELS:
+        raise InvalidArgumentError(
+            f"invalid level {level!r}: Argus levels are the integers 1 (critical) to 5"
+        )
+    return level
+
+
+@dataclass
+class SourceSystem:
+    """A source system: the glue service (and its user) that posts incidents."""
+
+    pk: int | None = None
+    name: str | None = None
+    #: The name of the source system type, e.g. ``"nav"``.
+    type: str | None = None
+    #: The pk of the source system's user.
+    user: int | None = None
+    base_url: str | None = None
+
+
+#: Incident fields that Argus lets clients change after creation.
+EDITABLE_INCIDENT_FIELDS: Final = (
+    "tags",
+    "details_url",
+    "ticket_url",
+    "level",
+    "metadata",
+    "description",
+)
+
+
+@dataclass
+class Incident:
+    """An Argus incident.
+
+    On :meth:`~pyargus.client.Client.post_incident`, ``start_time`` is
+    required; fields left at ``None`` are not sent. ``end_time`` is
+    ``None`` (not set: Argus makes the incident stateful and open),
+    :data:`INFINITY` (open), :data:`STATELESS`, or a datetime (closed then).
+
+    Naive datetimes are taken as the local time of the machine running
+    pyargus. Datetimes read from Argus are timezone-aware.
+    """
+
+    pk: int | None = None
+    start_time: datetime | None = None
+    end_time: EndTime = None
+    source: SourceSystem | None = None
+    source_incident_id: str | None = None
+    details_url: str | None = None
+    description: str | None = None
+    level: int | None = None
+    ticket_url: str | None = None
+    tags: Tags | None = None
+    stateful: bool | None = None
+    open: bool | None = None
+    acked: bool | None = None
+    metadata: Any = None
+
+    # Editable values as read from Argus (None for incidents built by the caller):
+    # update_incident() sends only what differs from them.
+    _loaded: ClassVar[tuple | None] = None
+
+    def __post_init__(self) -> None:
+        if self.tags is not None and not isinstance(self.tags, Tags):
+            self.tags = Tags(self.tags)
+        if self.level is not None:
+            check_level(self.level)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "tags" and value is not None and not isinstance(value, Tags):
+            value = Tags(value)
+        object.__setattr__(self, name, value)
+
+    def changed_fields(self) -> dict[str, Any]:
+        """The editable fields that :meth:`Client.update_incident` would send.
+
+        For an incident read from Argus: those changed since. For one built
+        by the caller: those that are not ``None``.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            return {
+                name: getattr(self, name)
+                for name in EDITABLE_INCIDENT_FIELDS
+                if getattr(self, name) is not None
+            }
+        return {
+            name: getattr(self, name)
+            for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=True)
+            if getattr(self, name) is not None and getattr(self, name) != old
+        }
+
+    def _mark_loaded(self) -> None:
+        tags = self.tags
+        metadata = self.metadata
+        object.__setattr__(
+            self,
+            "_loaded",
+            (
+                tags.copy() if tags is not None else None,
+                self.details_url,
+                self.ticket_url,
+                self.level,
+                _copy_json(metadata) if metadata else metadata,
+                self.description,
+            ),
+        )
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(v) for v in value]
+    return value
+
+
+@dataclass
+class Event:
+    """An event in an incident's history.
+
+    ``type`` is the event code (``"STA"``, ``"END"``, ``"RES"``, ``"CLO"``,
+    ``"REO"``, ``"ACK"``, ``"OTH"``, ``"CHI"``, ``"LES"``); ``actor`` is the
+    username of whoever caused it.
+    """
+
+    pk: int | None = None
+    actor: str | None = None
+    description: str | None = None
+    incident: int | None = None
+    received: datetime | None = None
+    timestamp: datetime | None = None
+    type: str | None = None
+
+
+@dataclass
+class Acknowledgement:
+    """An acknowledgement of an incident: its ``ACK`` event and when it expires.
+
+    ``expiration`` ``None`` means it never expires.
+    """
+
+    pk: int | None = None
+    event: Event | None = None
+    expiration: datetime | None = None
+
+    @property
+    def timestamp(self) -> datetime | None:
+        return self.event.timestamp if self.event else None
+
+    @property
+    def description(self) -> str | None:
+        return self.event.description if self.event else None
+
+    @property
+    def actor(self) -> str | None:
+        return self.event.actor if self.event else None
+
+
+@dataclass
+class Page:
+    """One page of a cursor-paginated listing."""
+
+    results: list[Any] = field(default_factory=list)
+    next: str | None = None
+    previous: str | None = None

@@ -1,0 +1,1 @@
+"""Test a glue service against a real Argus server (a pytest plugin)."""

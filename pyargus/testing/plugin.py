@@ -1,0 +1,1 @@
+"""pytest plugin: fixtures that run a real Argus server (see :mod:`pyargus.testing`)."""
