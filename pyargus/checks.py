@@ -21,7 +21,7 @@ from .models import (
     Incident,
     check_level,
 )
-from .times import encode_datetime, is_infinity
+from .time import encode_datetime, is_infinity
 
 __all__ = [
     "api_root_url",

@@ -19,7 +19,7 @@ from . import checks, pagination, params
 from .api import ArgusAPI
 from .exceptions import InsecureTokenWarning, InvalidArgumentError
 from .models import Acknowledgement, Event, Incident
-from .times import utc_now
+from .time import now
 from .transport import DEFAULT_TIMEOUT, RetryPolicy, Timeout, Transport
 
 __all__ = ["Client"]
@@ -196,7 +196,7 @@ class Client:
         pk = checks.incident_pk(incident)
         checks.new_event(event)
         if event.timestamp is None:
-            event = Event(type=event.type, description=event.description, timestamp=utc_now())
+            event = Event(type=event.type, description=event.description, timestamp=now())
         return self.api.create_incident_event(pk, event)
 
     def get_incident_events(self, incident: Incident | int) -> list[Event]:

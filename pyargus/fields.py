@@ -20,7 +20,7 @@ from marshmallow import ValidationError, fields
 
 from .exceptions import InvalidArgumentError
 from .models import EVENT_TYPES, INFINITY, STATELESS, SourceSystem, Tags
-from .times import encode_datetime, parse_datetime
+from .time import encode_datetime, parse_datetime
 
 __all__ = ["Actor", "DateTime", "EndTime", "EventType", "Source", "TagList"]
 

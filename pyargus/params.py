@@ -14,7 +14,7 @@ from typing import Any
 
 from .exceptions import InvalidArgumentError, InvalidTagError
 from .models import Incident, Tags
-from .times import encode_datetime
+from .time import encode_datetime
 
 __all__ = ["encode_filters", "encode_value"]
 

@@ -11,13 +11,13 @@ from datetime import datetime, timezone
 
 from .models import INFINITY
 
-__all__ = ["encode_datetime", "parse_datetime", "utc_now"]
+__all__ = ["encode_datetime", "now", "parse_datetime"]
 
 _MAX_NAIVE = datetime.max
 _MIN_UTC = datetime.min.replace(tzinfo=timezone.utc)
 
 
-def utc_now() -> datetime:
+def now() -> datetime:
     """The current time, timezone-aware, in UTC."""
     return datetime.now(timezone.utc)
 
