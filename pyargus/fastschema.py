@@ -20,6 +20,7 @@ defines them. Dumping is marshmallow's, unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -76,7 +77,7 @@ class FastSchema(Schema):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plan = self._compile() if self._can_compile() else None
-        names = getattr(self.model, "__dataclass_fields__", None) or ()
+        names = [f.name for f in dataclasses.fields(self.model)] if self.model else []
         self._model_defaults = dict.fromkeys(names)
 
     def _can_compile(self) -> bool:

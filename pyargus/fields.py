@@ -65,6 +65,8 @@ class TagList(fields.Field):
     """
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Tags:
+        if not isinstance(value, list):
+            raise ValidationError(f"Not a list of tags: {value!r}.")
         pairs = []
         try:
             for item in value:

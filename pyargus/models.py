@@ -56,7 +56,7 @@ class _Stateless:
     def __repr__(self) -> str:
         return "STATELESS"
 
-    def __reduce__(self) -> str:
+    def __reduce_ex__(self, protocol: object) -> str:
         return "STATELESS"
 
     def __copy__(self) -> _Stateless:
@@ -79,7 +79,7 @@ class _Infinity(datetime):
     def __new__(cls) -> _Infinity:
         return super().__new__(cls, 9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)
 
-    def __reduce__(self) -> str:
+    def __reduce_ex__(self, protocol: object) -> str:
         return "INFINITY"
 
     def __copy__(self) -> _Infinity:

@@ -230,7 +230,7 @@ class Transport(RequestsClient):
                 log.debug(
                     "%s %s -> %d in %.3f s (attempt %d)",
                     method,
-                    _path(url),
+                    _path(response.url or url),
                     status,
                     elapsed,
                     attempt,

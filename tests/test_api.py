@@ -1,0 +1,112 @@
+"""The uplink declarations: rules every endpoint follows, and what each one sends."""
+
+import inspect
+
+import pytest
+import uplink.helpers
+from marshmallow import Schema
+
+from pyargus import schemas
+from pyargus.api import ArgusAPI
+from pyargus.models import Event, Incident, Tags
+from pyargus.transport import Transport
+
+from .conftest import API, TOKEN
+from .wire import ack_json, event_json, incident_json, page_json
+
+DECLARATIONS = uplink.helpers.get_api_definitions(ArgusAPI)
+#: Argus' one endpoint without a trailing slash (auth/token/logoutall).
+NO_TRAILING_SLASH = {"auth/token/logoutall"}
+
+
+def test_there_are_declarations():
+    assert len(DECLARATIONS) >= 8
+
+
+@pytest.mark.parametrize(("name", "declaration"), DECLARATIONS, ids=[n for n, _ in DECLARATIONS])
+class TestEveryDeclaration:
+    def test_path_is_relative_and_ends_in_a_slash(self, name, declaration):
+        path = declaration.uri.template
+        assert not path.startswith("/"), "a leading '/' drops the /api/v2/ prefix"
+        assert "://" not in path
+        assert path.endswith("/") or path in NO_TRAILING_SLASH, (
+            "Argus redirects (and drops POST bodies) without '/'"
+        )
+
+    def test_docstring_names_the_endpoint(self, name, declaration):
+        doc = inspect.getdoc(declaration._func) or ""
+        assert doc.startswith(f"{declaration.method} {declaration.uri.template}"), doc
+
+    def test_return_type_is_a_schema_instance_or_nothing(self, name, declaration):
+        annotation = declaration._func.__annotations__.get("return")
+        assert annotation is None or isinstance(annotation, Schema), (
+            "use a module-level schema instance: a class is instantiated on every call"
+        )
+        if annotation is not None:
+            assert annotation in vars(schemas).values()
+
+    def test_body_types_are_schema_instances(self, name, declaration):
+        for arg, annotation in declaration._func.__annotations__.items():
+            body_type = getattr(annotation, "_type", None)
+            if arg != "return" and body_type is not None:
+                assert isinstance(body_type, Schema)
+
+
+@pytest.fixture
+def api(requests_mock):
+    return ArgusAPI(API, Transport(API, TOKEN, retries=0))
+
+
+def test_list_incidents(api, requests_mock):
+    requests_mock.get(API + "incidents/", json=page_json([incident_json()]))
+    page = api.list_incidents(open="true", page_size="2")
+    assert [i.pk for i in page.results] == [1]
+    request = requests_mock.last_request
+    assert request.qs == {"open": ["true"], "page_size": ["2"]}
+    assert request.headers["Authorization"] == f"Token {TOKEN}"
+
+
+def test_list_my_incidents(api, requests_mock):
+    requests_mock.get(API + "incidents/mine/", json=page_json([]))
+    assert api.list_my_incidents().results == []
+
+
+def test_retrieve_incident(api, requests_mock):
+    requests_mock.get(API + "incidents/5/", json=incident_json(pk=5))
+    assert api.retrieve_incident(5).pk == 5
+
+
+def test_create_incident_sends_json(api, requests_mock):
+    requests_mock.post(API + "incidents/", status_code=201, json=incident_json())
+    from datetime import datetime, timezone
+
+    api.create_incident(
+        Incident(start_time=datetime(2026, 1, 1, tzinfo=timezone.utc), tags=Tags(a="1"))
+    )
+    request = requests_mock.last_request
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.json() == {"start_time": "2026-01-01T00:00:00+00:00", "tags": [{"tag": "a=1"}]}
+
+
+def test_update_incident_sends_only_the_changes(api, requests_mock):
+    requests_mock.patch(API + "incidents/5/", json=incident_json(pk=5, level=3))
+    assert api.update_incident(5, {"level": 3}).level == 3
+    assert requests_mock.last_request.json() == {"level": 3}
+
+
+def test_events(api, requests_mock):
+    requests_mock.get(API + "incidents/5/events/", json=[event_json()])
+    requests_mock.post(API + "incidents/5/events/", status_code=201, json=event_json())
+    assert [e.type for e in api.list_incident_events(5)] == ["END"]
+    assert api.create_incident_event(5, Event(type="END")).pk == 12
+    assert requests_mock.last_request.json() == {"type": "END"}
+
+
+def test_acknowledgements(api, requests_mock):
+    requests_mock.get(API + "incidents/5/acks/", json=[ack_json()])
+    assert [a.pk for a in api.list_incident_acknowledgements(5)] == [13]
+
+
+def test_repr(api):
+    assert repr(api) == f"<ArgusAPI {API}>"
+    assert TOKEN not in repr(api)

@@ -1,0 +1,54 @@
+import pytest
+
+from pyargus.exceptions import DecodeError
+from pyargus.models import Page
+from pyargus.pagination import iterate, next_params
+
+
+def test_next_params_keeps_only_the_query():
+    assert next_params("http://elsewhere:9/x/?cursor=cD0y&open=true&page_size=3&empty=") == {
+        "cursor": "cD0y",
+        "open": "true",
+        "page_size": "3",
+        "empty": "",
+    }
+
+
+class FakeEndpoint:
+    def __init__(self, pages):
+        self.pages = pages
+        self.calls = []
+
+    def __call__(self, **params):
+        self.calls.append(params)
+        return self.pages[len(self.calls) - 1]
+
+
+def test_pages_are_fetched_lazily():
+    fetch = FakeEndpoint(
+        [
+            Page(results=[1, 2], next="http://h/api/v2/incidents/?cursor=b&open=true"),
+            Page(results=[3], next="http://h/api/v2/incidents/?cursor=c&open=true"),
+            Page(results=[], next=None),
+        ]
+    )
+    items = iterate(fetch, {"open": "true"})
+    assert fetch.calls == []
+    assert next(items) == 1
+    assert len(fetch.calls) == 1
+    assert next(items) == 2
+    assert len(fetch.calls) == 1
+    assert list(items) == [3]
+    assert fetch.calls == [
+        {"open": "true"},
+        {"cursor": "b", "open": "true"},
+        {"cursor": "c", "open": "true"},
+    ]
+
+
+def test_a_next_link_that_repeats_the_page_is_an_error():
+    fetch = FakeEndpoint(
+        [Page(results=[1], next="http://h/?cursor=a"), Page(results=[1], next="http://h/?cursor=a")]
+    )
+    with pytest.raises(DecodeError, match="pagination loop"):
+        list(iterate(fetch, {}))

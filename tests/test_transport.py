@@ -1,0 +1,214 @@
+"""Transport: auth scoping, redirects, timeouts, retries and error mapping."""
+
+import logging
+
+import pytest
+import requests
+
+from pyargus.exceptions import ClientConnectionError, ClientTimeoutError, InvalidArgumentError
+from pyargus.transport import DEFAULT_TIMEOUT, RetryPolicy, Transport
+
+from .conftest import API, TOKEN
+
+
+def make(requests_mock, **kwargs):
+    transport = Transport(API, TOKEN, **kwargs)
+    transport.sleeps = []
+    transport._sleep = transport.sleeps.append
+    return transport
+
+
+def send(transport, method="GET", url=API + "incidents/", **extras):
+    return transport.send((method, url, extras))
+
+
+def test_token_goes_only_to_the_api_origin(requests_mock, caplog):
+    requests_mock.get("http://127.0.0.1:8000/elsewhere/", text="ok")
+    requests_mock.get("http://evil.example:8000/api/v2/incidents/", text="ok")
+    requests_mock.get("http://127.0.0.1:9999/api/v2/incidents/", text="ok")
+    transport = make(requests_mock)
+    send(transport, url="http://127.0.0.1:8000/elsewhere/")
+    assert requests_mock.last_request.headers["Authorization"] == f"Token {TOKEN}"
+    for url in (
+        "http://evil.example:8000/api/v2/incidents/",
+        "http://127.0.0.1:9999/api/v2/incidents/",
+    ):
+        send(transport, url=url, headers={"Authorization": "Token stolen"})
+        assert "Authorization" not in requests_mock.last_request.headers
+    assert "not sending the API token" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+def test_redirects_are_never_followed(requests_mock):
+    requests_mock.get(API + "incidents", status_code=301, headers={"Location": API + "incidents/"})
+    response = send(make(requests_mock), url=API + "incidents")
+    assert response.status_code == 301
+    assert requests_mock.call_count == 1
+
+
+def test_timeouts_and_verify_are_applied(requests_mock):
+    requests_mock.get(API + "incidents/", text="{}")
+    send(make(requests_mock, timeout=(2, 7), verify="/ca.pem"))
+    assert requests_mock.last_request.timeout == (2, 7)
+    assert requests_mock.last_request.verify == "/ca.pem"
+    send(make(requests_mock))
+    assert requests_mock.last_request.timeout == (DEFAULT_TIMEOUT, DEFAULT_TIMEOUT)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, (1, 0), True, "5"])
+def test_bad_timeouts(timeout):
+    with pytest.raises((InvalidArgumentError, TypeError)):
+        Transport(API, TOKEN, timeout=timeout)
+
+
+def test_get_is_retried_on_503_then_succeeds(requests_mock, caplog):
+    requests_mock.get(
+        API + "incidents/",
+        [{"status_code": 503}, {"status_code": 502}, {"status_code": 200, "text": "{}"}],
+    )
+    transport = make(requests_mock, retries=2)
+    with caplog.at_level(logging.WARNING, logger="pyargus"):
+        assert send(transport).status_code == 200
+    assert requests_mock.call_count == 3
+    assert len(transport.sleeps) == 2
+    assert "status 503; retry 1 of 2" in caplog.text
+
+
+def test_retries_are_bounded(requests_mock):
+    requests_mock.get(API + "incidents/", status_code=503)
+    transport = make(requests_mock, retries=RetryPolicy(attempts=4, backoff=0))
+    assert send(transport).status_code == 503
+    assert requests_mock.call_count == 4
+
+
+def test_retry_after_is_honoured(requests_mock):
+    requests_mock.get(
+        API + "incidents/", [{"status_code": 429, "headers": {"Retry-After": "7"}}, {"text": "{}"}]
+    )
+    transport = make(requests_mock)
+    send(transport)
+    assert transport.sleeps == [7.0]
+
+
+def test_retry_after_beyond_max_time_is_not_waited_for(requests_mock):
+    requests_mock.get(API + "incidents/", status_code=429, headers={"Retry-After": "3600"})
+    transport = make(requests_mock, retries=RetryPolicy(max_time=10))
+    assert send(transport).status_code == 429
+    assert transport.sleeps == []
+
+
+def test_post_is_not_retried_on_5xx(requests_mock):
+    requests_mock.post(API + "incidents/", status_code=503)
+    transport = make(requests_mock)
+    assert send(transport, "POST").status_code == 503
+    assert requests_mock.call_count == 1
+
+
+def test_retries_zero_turns_retries_off(requests_mock):
+    requests_mock.get(API + "incidents/", status_code=503)
+    send(make(requests_mock, retries=0))
+    assert requests_mock.call_count == 1
+
+
+def refused():
+    reason = requests.packages.urllib3.exceptions.NewConnectionError(None, "Connection refused")
+    return requests.ConnectionError(
+        requests.packages.urllib3.exceptions.MaxRetryError(None, "/", reason)
+    )
+
+
+def test_post_is_retried_when_the_connection_was_refused(requests_mock):
+    requests_mock.post(API + "incidents/", [{"exc": refused()}, {"status_code": 201, "text": "{}"}])
+    assert send(make(requests_mock), "POST").status_code == 201
+    assert requests_mock.call_count == 2
+
+
+def test_post_is_not_retried_after_it_may_have_been_sent(requests_mock):
+    requests_mock.post(API + "incidents/", exc=requests.ConnectionError("Connection reset by peer"))
+    with pytest.raises(ClientConnectionError) as info:
+        send(make(requests_mock), "POST")
+    assert requests_mock.call_count == 1
+    assert info.value.sent is True
+    assert str(info.value) == "POST /api/v2/incidents/: connection failed: Connection reset by peer"
+
+
+def test_get_connection_errors_are_retried_then_raised(requests_mock):
+    requests_mock.get(API + "incidents/", exc=refused())
+    with pytest.raises(ClientConnectionError) as info:
+        send(make(requests_mock, retries=1))
+    assert requests_mock.call_count == 2
+    assert info.value.sent is False
+    assert info.value.retryable
+    assert "Connection refused" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("exc", "phase"),
+    [(requests.ConnectTimeout("x"), "connecting"), (requests.ReadTimeout("x"), "reading")],
+)
+def test_timeouts_become_client_timeout_error(requests_mock, exc, phase):
+    requests_mock.get(API + "incidents/", exc=exc)
+    with pytest.raises(
+        ClientTimeoutError, match=f"GET /api/v2/incidents/: timed out while {phase}"
+    ):
+        send(make(requests_mock, retries=0))
+
+
+def test_tls_errors(requests_mock):
+    requests_mock.get(
+        API + "incidents/", exc=requests.exceptions.SSLError("certificate verify failed")
+    )
+    with pytest.raises(ClientConnectionError, match="TLS error: certificate verify failed"):
+        send(make(requests_mock, retries=0))
+
+
+def test_debug_log_has_method_path_status_and_no_token(requests_mock, caplog):
+    requests_mock.get(API + "incidents/", text="{}")
+    with caplog.at_level(logging.DEBUG, logger="pyargus"):
+        send(make(requests_mock), params={"open": "true"})
+    assert "GET /api/v2/incidents/?open=true -> 200" in caplog.text
+    assert "attempt 1" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("retries", "attempts"), [(None, 3), (0, 1), (5, 6), (RetryPolicy(attempts=2), 2)]
+)
+def test_retry_policy_from_retries(retries, attempts):
+    assert RetryPolicy.from_retries(retries).attempts == attempts
+
+
+@pytest.mark.parametrize("bad", [-1, True, "3", 1.5])
+def test_bad_retries(bad):
+    with pytest.raises(InvalidArgumentError):
+        RetryPolicy.from_retries(bad)
+
+
+def test_bad_policies():
+    with pytest.raises(InvalidArgumentError):
+        RetryPolicy(attempts=0)
+    with pytest.raises(InvalidArgumentError):
+        RetryPolicy(backoff=-1)
+
+
+def test_backoff_is_jittered_exponential_and_capped():
+    policy = RetryPolicy(backoff=1, max_backoff=4)
+    for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 4), (10, 4)]:
+        delays = {policy.delay(attempt) for _ in range(50)}
+        assert all(ceiling / 2 <= d <= ceiling for d in delays)
+        assert len(delays) > 1
+
+
+def test_repr_hides_token():
+    transport = Transport(API, TOKEN)
+    assert TOKEN not in repr(transport)
+
+
+def test_closes_only_its_own_session():
+    own = Transport(API, TOKEN)
+    own.close()
+    session = requests.Session()
+    closed = []
+    session.close = lambda: closed.append(True)
+    Transport(API, TOKEN, session=session).close()
+    assert closed == []
