@@ -68,6 +68,9 @@ class IncidentSchema(ArgusSchema):
         body = {key: value for key, value in data.items() if value is not None}
         if getattr(original, "end_time", None) is STATELESS:
             body["end_time"] = None
+        if getattr(original, "_loaded", None) is not None:
+            # Read from Argus: its source is a fact, not a superuser's choice.
+            body.pop("source", None)
         body.setdefault("tags", [])  # Argus requires tags on create
         return body
 
