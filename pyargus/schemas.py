@@ -38,7 +38,25 @@ class ArgusSchema(FastSchema):
         return {key: value for key, value in data.items() if value is not None}
 
 
-class IncidentSchema(ArgusSchema):
+class EditableIncidentSchema(ArgusSchema):
+    """The incident fields a client may change: the body of ``PATCH incidents/<pk>/``.
+
+    Dumped from a dict of the fields to change; only those are sent.
+    """
+
+    details_url = fields.String()
+    description = fields.String()
+    level = fields.Integer()
+    ticket_url = fields.String()
+    tags = argus_fields.TagList()
+    metadata = fields.Raw()
+
+    @post_dump
+    def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return data
+
+
+class IncidentSchema(EditableIncidentSchema):
     """An incident; dumping gives the body of ``POST incidents/``."""
 
     model = Incident
@@ -48,15 +66,9 @@ class IncidentSchema(ArgusSchema):
     end_time = argus_fields.EndTime()
     source = argus_fields.Source()
     source_incident_id = fields.String()
-    details_url = fields.String()
-    description = fields.String()
-    level = fields.Integer()
-    ticket_url = fields.String()
-    tags = argus_fields.TagList()
     stateful = fields.Boolean(load_only=True)
     open = fields.Boolean(load_only=True)
     acked = fields.Boolean(load_only=True)
-    metadata = fields.Raw()
 
     def make_model(self, data: dict[str, Any]) -> Incident:
         incident = super().make_model(data)
@@ -73,24 +85,6 @@ class IncidentSchema(ArgusSchema):
             body.pop("source", None)
         body.setdefault("tags", [])  # Argus requires tags on create
         return body
-
-
-class IncidentPatchSchema(ArgusSchema):
-    """The body of ``PATCH incidents/<pk>/``: only the editable fields that are given.
-
-    Dumped from a dict of the fields to change.
-    """
-
-    details_url = fields.String()
-    description = fields.String()
-    level = fields.Integer()
-    ticket_url = fields.String()
-    tags = argus_fields.TagList()
-    metadata = fields.Raw()
-
-    @post_dump
-    def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return data
 
 
 class EventSchema(ArgusSchema):
@@ -139,7 +133,7 @@ class IncidentPageSchema(ArgusSchema):
 
 
 incident = IncidentSchema()
-incident_patch = IncidentPatchSchema()
+incident_patch = EditableIncidentSchema()
 incident_page = IncidentPageSchema()
 event = EventSchema()
 events = EventSchema(many=True)
