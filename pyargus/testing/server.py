@@ -256,6 +256,16 @@ class ArgusServer:
         return self._info is not None
 
     @property
+    def pids(self) -> dict[str, int]:
+        """PIDs of the running ``postgres`` and ``gunicorn`` main processes."""
+        pids = {}
+        if self._cluster is not None and self._cluster.proc is not None:
+            pids["postgres"] = self._cluster.proc.pid
+        if self._gunicorn is not None:
+            pids["gunicorn"] = self._gunicorn.pid
+        return pids
+
+    @property
     def logs(self) -> dict[str, Path]:
         """The log files of this run (they go away with :meth:`stop`)."""
         if self.rundir is None:
