@@ -443,6 +443,8 @@ class ArgusServer:
         return settings_dir
 
     def _django_env(self, settings_dir: Path, cluster: PostgresCluster) -> dict[str, str]:
+        # PYTHON* variables are left out: the server's Python writes the
+        # bytecode of what it imports into the cached virtualenv (once).
         env = {
             key: value
             for key, value in os.environ.items()
@@ -451,7 +453,7 @@ class ArgusServer:
         env.update(
             DJANGO_SETTINGS_MODULE="pyargus_test_settings",
             PYTHONPATH=str(settings_dir),
-            PYTHONDONTWRITEBYTECODE="1",
+            PYTHONUNBUFFERED="1",
             DATABASE_URL=cluster.url(_DATABASE),
             TIME_ZONE=self.time_zone,
         )
