@@ -19,7 +19,8 @@ Without pytest::
             ...
         server.reset()  # an empty database again
 
-See ``docs/testing.rst`` for the options, environment variables, timings and
+The documentation chapter "Testing your glue service against a real Argus"
+(``docs/testing.rst``) has the options, environment variables, timings and
 cleanup guarantees.
 """
 

@@ -285,6 +285,7 @@ class ArgusServer:
 
     @property
     def running(self) -> bool:
+        """Whether the server has been started and not stopped."""
         return self._info is not None
 
     @property
