@@ -83,7 +83,16 @@ def _inner_pytest(
 ) -> list[str]:
     (tmp_path / "conftest.py").write_text(_INNER_CONFTEST)
     (tmp_path / "test_inner.py").write_text(textwrap.dedent(test_code))
-    cache_dir = request.config.getoption("--argus-cache-dir") or str(default_cache_dir())
+    config = request.config
+    # The same server as this session's, so that the caches are shared.
+    forwarded = [
+        "--argus-cache-dir",
+        config.getoption("--argus-cache-dir") or str(default_cache_dir()),
+    ]
+    for option in ("--argus-version", "--argus-time-zone", "--argus-postgres", "--argus-python"):
+        value = config.getoption(option)
+        if value and option not in options:
+            forwarded += [option, value]
     return [
         sys.executable,
         "-m",
@@ -93,8 +102,7 @@ def _inner_pytest(
         "-rs",
         "--rootdir",
         str(tmp_path),
-        "--argus-cache-dir",
-        cache_dir,
+        *forwarded,
         *options,
         str(tmp_path / "test_inner.py"),
     ]
