@@ -530,3 +530,46 @@ def test_api_root_url_forms(argus_server: ServerInfo, new_incident: NewIncident)
     with Client(argus_server.api_url.rstrip("/"), argus_server.source_token) as client:
         posted = client.post_incident(new_incident())
         assert client.get_incident(posted).pk == posted.pk
+
+
+def test_in_place_change_of_empty_metadata_of_a_fetched_incident(
+    argus_client: Client, new_incident: NewIncident
+) -> None:
+    posted = argus_client.post_incident(new_incident())
+    fetched = argus_client.get_incident(posted)
+    assert fetched.metadata == {}  # Argus' default
+
+    fetched.metadata["check"] = "disk"
+    argus_client.update_incident(fetched)
+
+    assert argus_client.get_incident(posted).metadata == {"check": "disk"}
+
+
+def test_in_place_change_of_metadata_of_a_fetched_incident(
+    argus_client: Client, new_incident: NewIncident
+) -> None:
+    posted = argus_client.post_incident(new_incident(metadata={"check": "disk"}))
+    fetched = argus_client.get_incident(posted)
+
+    fetched.metadata["check"] = "cpu"
+    argus_client.update_incident(fetched)
+
+    assert argus_client.get_incident(posted).metadata == {"check": "cpu"}
+
+
+def test_second_update_of_the_same_fetched_incident(
+    argus_client: Client, new_incident: NewIncident
+) -> None:
+    posted = argus_client.post_incident(new_incident(tags={"host": "a"}))
+    fetched = argus_client.get_incident(posted)
+    fetched.description = "first"
+    argus_client.update_incident(fetched)
+    before = len(argus_client.get_incident_events(posted))
+
+    fetched.level = 1
+    argus_client.update_incident(fetched)
+    stored = argus_client.get_incident(posted)
+
+    assert (stored.description, stored.level) == ("first", 1)
+    # Only the level changed the second time: one more change event.
+    assert len(argus_client.get_incident_events(posted)) == before + 1
