@@ -573,3 +573,21 @@ def test_second_update_of_the_same_fetched_incident(
     assert (stored.description, stored.level) == ("first", 1)
     # Only the level changed the second time: one more change event.
     assert len(argus_client.get_incident_events(posted)) == before + 1
+
+
+def test_second_update_does_not_resend_what_the_first_one_sent(
+    argus_client: Client, argus_admin_client: Client, new_incident: NewIncident
+) -> None:
+    posted = argus_client.post_incident(new_incident())
+    fetched = argus_client.get_incident(posted)
+    fetched.description = "first"
+    argus_client.update_incident(fetched)
+    # Someone else changes the description in the meantime.
+    argus_admin_client.update_incident(Incident(pk=posted.pk, description="someone else's"))
+
+    fetched.level = 1
+    argus_client.update_incident(fetched)
+    stored = argus_client.get_incident(posted)
+
+    assert stored.level == 1
+    assert stored.description == "someone else's"  # not overwritten with "first" again
