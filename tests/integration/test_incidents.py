@@ -287,6 +287,8 @@ def test_multi_valued_tags_round_trip(argus_client: Client, new_incident: NewInc
             ("url", "https://example.org/?a=b"),
             ("empty", ""),
             ("n", 3),
+            ("list", "a,b"),  # posting is fine; only the tags filter cannot express it
+            ("path", "/var/log/syslog"),
         ]
     )
     posted = argus_client.post_incident(new_incident(tags=tags))
