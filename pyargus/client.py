@@ -148,7 +148,10 @@ class Client:
         ``level``, ``metadata``, ``description``.
         """
         pk, changes = checks.update_changes(incident)
-        return self.api.update_incident(pk, changes)
+        updated = self.api.update_incident(pk, changes)
+        if incident._loaded is not None:
+            incident._mark_loaded()  # sent = stored: not a change next time
+        return updated
 
     def resolve_incident(
         self,

@@ -417,7 +417,7 @@ class Incident:
                 self.details_url,
                 self.ticket_url,
                 self.level,
-                _copy_json(metadata) if metadata else metadata,
+                _copy_json(metadata),
                 self.description,
             ),
         )
