@@ -295,24 +295,6 @@ class Transport(RequestsClient):
         return True
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """*exc* and the errors it wraps (``reason``, exception ``args``, causes)."""
-    todo, seen = [exc], set()
-    while todo:
-        error = todo.pop(0)
-        if id(error) in seen:
-            continue
-        seen.add(id(error))
-        yield error
-        inner = [getattr(error, "reason", None), error.__cause__, error.__context__]
-        inner += list(error.args)
-        todo += [e for e in inner if isinstance(e, BaseException)]
-
-
-def _find(exc: BaseException, kind: type[BaseException] | tuple[type[BaseException], ...]) -> Any:
-    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
-
-
 def _transport_error(
     exc: BaseException, method: str, url: str, timeout: tuple[float, float], attempts: int
 ) -> tuple[ArgusError, str]:

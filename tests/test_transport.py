@@ -1,11 +1,22 @@
 """Transport: auth scoping, redirects, timeouts, retries and error mapping."""
 
 import logging
+import socket
+from datetime import datetime, timezone
 
 import pytest
 import requests
+import urllib3
+from urllib3.connection import HTTPConnection
 
-from pyargus.exceptions import ClientConnectionError, ClientTimeoutError, InvalidArgumentError
+from pyargus.exceptions import (
+    ArgusError,
+    ClientConnectionError,
+    ClientTimeoutError,
+    DecodeError,
+    InvalidArgumentError,
+    parse_retry_after,
+)
 from pyargus.transport import DEFAULT_TIMEOUT, RetryPolicy, Transport
 
 from .conftest import API, TOKEN
@@ -216,3 +227,122 @@ def test_closes_only_its_own_session():
     session.close = lambda: closed.append(True)
     Transport(API, TOKEN, session=session).close()
     assert closed == []
+
+
+def _wrapped(reason):
+    """A requests ConnectionError as requests raises it for a failed connect."""
+    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason))
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls", "message", "sent", "retryable"),
+    [
+        (
+            _wrapped(
+                urllib3.exceptions.NameResolutionError(
+                    "argus.invalid", None, socket.gaierror(-2, "Name or service not known")
+                )
+            ),
+            ClientConnectionError,
+            "cannot resolve host 127.0.0.1",
+            False,
+            True,
+        ),
+        (
+            _wrapped(
+                urllib3.exceptions.NewConnectionError(
+                    HTTPConnection("127.0.0.1", 1),
+                    "Failed to establish a new connection: [Errno 113] No route to host",
+                )
+            ),
+            ClientConnectionError,
+            "cannot connect: Failed to establish a new connection: [Errno 113] No route to host",
+            False,
+            True,
+        ),
+        (
+            requests.exceptions.SSLError(urllib3.exceptions.SSLError("handshake failure")),
+            ClientConnectionError,
+            "TLS error: handshake failure",
+            True,
+            True,
+        ),
+        (
+            requests.exceptions.ProxyError(OSError("Tunnel connection failed: 403")),
+            ClientConnectionError,
+            "proxy error: Tunnel connection failed: 403",
+            True,
+            True,
+        ),
+        (
+            requests.exceptions.ContentDecodingError(OSError("incorrect header check")),
+            DecodeError,
+            "cannot decode the answer: incorrect header check",
+            None,
+            False,
+        ),
+        (
+            requests.exceptions.InvalidHeader("Invalid return character in header"),
+            InvalidArgumentError,
+            "cannot build the request: Invalid return character in header",
+            None,
+            False,
+        ),
+    ],
+)
+def test_transport_errors_are_typed(requests_mock, exc, cls, message, sent, retryable):
+    requests_mock.get(API + "incidents/", exc=exc)
+    with pytest.raises(ArgusError) as info:
+        send(make(requests_mock, retries=0))
+    error = info.value
+    assert type(error) is cls
+    assert str(error) == f"GET /api/v2/incidents/: {message}"
+    assert getattr(error, "sent", None) is sent
+    assert error.retryable is retryable
+    assert requests_mock.call_count == 1
+
+
+def test_non_retryable_transport_errors_are_not_retried(requests_mock):
+    requests_mock.get(API + "incidents/", exc=requests.exceptions.ContentDecodingError("bad gzip"))
+    with pytest.raises(DecodeError):
+        send(make(requests_mock, retries=3))
+    assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize("bad", [None, 3, "", b"/ca.pem"])
+def test_bad_verify(bad):
+    with pytest.raises(InvalidArgumentError, match="verify"):
+        Transport(API, TOKEN, verify=bad)
+
+
+@pytest.mark.parametrize("timeout", [(1, 2, 3), (1,), [1, None], None, float("inf"), float("nan")])
+def test_more_bad_timeouts(timeout):
+    with pytest.raises(InvalidArgumentError, match="timeout must be a positive number"):
+        Transport(API, TOKEN, timeout=timeout)
+
+
+def test_timeout_as_a_list(requests_mock):
+    requests_mock.get(API + "incidents/", text="{}")
+    send(make(requests_mock, timeout=[3, 4.5]))
+    assert requests_mock.last_request.timeout == (3.0, 4.5)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        (" 0 ", 0.0),
+        ("-5", 0.0),
+        ("1.5", 1.5),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
+        ("Wed, 21 Oct 2015 07:28:30 -0000", 30.0),
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),
+        ("soon", None),
+        ("nan", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(value, seconds):
+    now = datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc).timestamp()
+    assert parse_retry_after(value, now=now) == seconds
