@@ -348,6 +348,9 @@ class DecodeError(ArgusError):
     """
 
     def __init__(self, message: str, response: ErrorResponse | None = None) -> None:
+        if response is not None:
+            self.attempts = response.attempts
+            message += after_attempts(response.attempts)
         super().__init__(message)
         self.response = response
 

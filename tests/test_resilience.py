@@ -362,6 +362,14 @@ def test_undecodable_answers(server, action, problem):
     assert server.count() == 1
 
 
+def test_an_undecodable_answer_after_retries_counts_them(server):
+    server.script(Reply(503), Reply(200))
+    error = raised(make_client(server.url).get_incident, 1)
+    assert type(error) is DecodeError
+    assert error.attempts == 2
+    assert str(error).endswith("(after 2 attempts)")
+
+
 def test_html_error_page_from_a_proxy(server):
     server.default = html_page(404, "404 Not Found")
     error = raised(make_client(server.url).get_incident, 1)
@@ -729,3 +737,71 @@ def test_nothing_is_logged_above_debug_without_retries(server, caplog):
     server.default = Drop()
     raised(make_client(server.url, retries=0).get_incident, 1)
     assert [r for r in caplog.records if r.name == "pyargus" and r.levelno > logging.DEBUG] == []
+
+
+# The recipes of docs/errors.rst, run against faults
+
+
+def docs_code(name: str) -> dict[str, Any]:
+    """Run the code block of docs/errors.rst that defines *name*; its namespace."""
+    text = (Path(__file__).parent.parent / "docs" / "errors.rst").read_text()
+    for block in text.split(".. code-block:: python\n")[1:]:
+        lines = []
+        for line in block.splitlines()[1:]:
+            if line and not line.startswith("    "):
+                break
+            lines.append(line[4:])
+        code = "\n".join(lines)
+        if f"def {name}(" in code:
+            namespace: dict[str, Any] = {}
+            exec(code, namespace)  # noqa: S102 - our own documentation
+            return namespace
+    raise LookupError(name)
+
+
+def test_docs_post_once_finds_the_incident_whose_answer_was_lost(server):
+    post_once = docs_code("post_once")["post_once"]
+    mine = "/api/v2/incidents/mine/"
+    server.script(Drop(), path="/api/v2/incidents/")
+    server.script(Reply(200, json=page_json([incident_json(pk=9)])), path=mine)
+    client = make_client(server.url)
+    assert post_once(client, new_incident()).pk == 9
+    assert [(s.method, s.path) for s in server.seen] == [
+        ("POST", "/api/v2/incidents/"),
+        ("GET", mine + "?source_incident_id=sid-1"),
+    ]
+
+
+def test_docs_post_once_after_a_duplicate(server):
+    post_once = docs_code("post_once")["post_once"]
+    duplicate = [
+        'duplicate key value violates unique constraint "incident_unique_source_incident_id_per_source"'
+    ]
+    server.script(Reply(400, json=duplicate), path="/api/v2/incidents/")
+    server.script(Reply(200, json=page_json([incident_json(pk=4)])), path="/api/v2/incidents/mine/")
+    assert post_once(make_client(server.url), new_incident()).pk == 4
+
+
+def test_docs_post_once_reraises_when_nothing_was_stored(server):
+    post_once = docs_code("post_once")["post_once"]
+    server.script(Drop(), path="/api/v2/incidents/")
+    server.script(Reply(200, json=page_json([])), path="/api/v2/incidents/mine/")
+    with pytest.raises(ClientConnectionError):
+        post_once(make_client(server.url), new_incident())
+
+
+def test_docs_call_argus_sorts_fatal_skip_and_try_later(server):
+    namespace = docs_code("call_argus")
+
+    class TryLater(Exception):
+        pass
+
+    namespace.update(TryLater=TryLater, log=logging.getLogger("glue"))
+    call_argus = namespace["call_argus"]
+    client = make_client(server.url, retries=0)
+    server.script(Reply(401, json={"detail": "Invalid token."}), Reply(503), Reply(404))
+    with pytest.raises(AuthError):
+        call_argus(client.get_incident, 1)
+    with pytest.raises(TryLater):
+        call_argus(client.get_incident, 1)
+    assert call_argus(client.get_incident, 1) is None
