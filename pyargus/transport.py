@@ -47,6 +47,8 @@ from .exceptions import (
 __all__ = ["DEFAULT_TIMEOUT", "RetryPolicy", "Timeout", "Transport"]
 
 log = logging.getLogger("pyargus")
+# A library leaves output to the application: nothing reaches stderr unless logging is set up.
+log.addHandler(logging.NullHandler())
 
 #: Default connect and read timeout in seconds. A 100-incident page takes
 #: about 0.3 s on a small server; pages of 1000 take seconds. The read
@@ -336,6 +338,8 @@ def _transport_error(
         problem = "server closed the connection without answering"
     elif _find(exc, ConnectionResetError) is not None:
         problem = "connection reset by the server"
+    elif (bad := _find(exc, http.client.BadStatusLine)) is not None:
+        problem = f"not an HTTP answer: {str(bad).strip()[:60]!r}"
     elif isinstance(exc, requests.exceptions.ProxyError):
         problem = f"proxy error: {_reason(exc)}"
     else:
@@ -383,5 +387,5 @@ def _reason(exc: BaseException) -> str:
         if not isinstance(inner, BaseException) or inner is reason:
             break
         reason = inner
-    text = _URLLIB3_PREFIX.sub("", str(reason))
+    text = " ".join(_URLLIB3_PREFIX.sub("", str(reason)).split())
     return text or type(reason).__name__

@@ -189,11 +189,14 @@ class Forward(Action):
     The upstream server gets the whole request and answers it; with
     ``drop_answer=True`` the client's connection is then closed without a
     byte of that answer, as when a proxy or the network fails at the worst
-    moment. :attr:`answers` keeps the status lines of the upstream answers.
+    moment. *delay* holds the answer back that many seconds (a slow network
+    after the server acted). :attr:`answers` keeps the status lines of the
+    upstream answers.
     """
 
     port: int
     drop_answer: bool = False
+    delay: float = 0.0
     host: str = HOST
     timeout: float = 30.0
     answers: list[bytes] = field(default_factory=list)
@@ -210,6 +213,8 @@ class Forward(Action):
             upstream.sendall(request)
             answer = _read_until_closed(upstream)
         self.answers.append(answer.split(b"\r\n", 1)[0])
+        if self.delay and server.stopping.wait(self.delay):
+            return
         if not self.drop_answer:
             conn.sendall(answer)
 

@@ -45,6 +45,7 @@ from pyargus.models import Event, Incident
 from pyargus.transport import RetryPolicy
 
 from .conftest import TOKEN
+from .docs import docs_code
 from .faults import (
     Delay,
     Drop,
@@ -261,7 +262,7 @@ def test_retries_zero_turns_retrying_off(server):
     [
         (Drop(), "server closed the connection without answering"),
         (Reset(), "connection reset by the server"),
-        (Raw(b"garbage\r\n\r\n"), "connection failed: "),
+        (Raw(b"garbage\r\n\r\n"), "not an HTTP answer: 'garbage'"),
     ],
 )
 def test_connection_faults_after_the_request_was_read(server, action, problem):
@@ -733,6 +734,11 @@ def test_one_debug_line_per_attempt_and_a_warning_per_retry(server, caplog):
     assert all(r.exc_info is None and r.stack_info is None for r in caplog.records)
 
 
+def test_pyargus_prints_nothing_unless_logging_is_set_up():
+    handlers = logging.getLogger("pyargus").handlers
+    assert any(isinstance(handler, logging.NullHandler) for handler in handlers)
+
+
 def test_nothing_is_logged_above_debug_without_retries(server, caplog):
     server.default = Drop()
     raised(make_client(server.url, retries=0).get_incident, 1)
@@ -740,23 +746,6 @@ def test_nothing_is_logged_above_debug_without_retries(server, caplog):
 
 
 # The recipes of docs/errors.rst, run against faults
-
-
-def docs_code(name: str) -> dict[str, Any]:
-    """Run the code block of docs/errors.rst that defines *name*; its namespace."""
-    text = (Path(__file__).parent.parent / "docs" / "errors.rst").read_text()
-    for block in text.split(".. code-block:: python\n")[1:]:
-        lines = []
-        for line in block.splitlines()[1:]:
-            if line and not line.startswith("    "):
-                break
-            lines.append(line[4:])
-        code = "\n".join(lines)
-        if f"def {name}(" in code:
-            namespace: dict[str, Any] = {}
-            exec(code, namespace)  # noqa: S102 - our own documentation
-            return namespace
-    raise LookupError(name)
 
 
 def test_docs_post_once_finds_the_incident_whose_answer_was_lost(server):
