@@ -9,9 +9,16 @@ An uplink client adapter around a :class:`requests.Session` that
 * applies connect and read timeouts to every request;
 * retries what is safe to retry (see :class:`RetryPolicy`), with state kept
   per call, so one client can be shared by many threads;
-* turns every ``requests`` exception into a
-  :class:`~pyargus.exceptions.ClientConnectionError`;
-* logs to the ``pyargus`` logger without credentials.
+* turns every ``requests`` exception into a :mod:`pyargus.exceptions`
+  error that names the method, the path and the problem: a
+  :class:`~pyargus.exceptions.ClientConnectionError` (or
+  :class:`~pyargus.exceptions.ClientTimeoutError`) for network faults, an
+  :class:`~pyargus.exceptions.InvalidArgumentError` for a request that
+  cannot be built, a :class:`~pyargus.exceptions.DecodeError` for an
+  undecodable content encoding;
+* logs to the ``pyargus`` logger (never headers, never tracebacks).
+
+See :doc:`/errors` for what is retried and why.
 """
 
 from __future__ import annotations
@@ -80,6 +87,11 @@ class RetryPolicy:
     (``Retry-After`` is honoured). POST and PATCH are retried only when the
     request cannot have reached the server (connection refused, DNS
     failure, connect timeout): a repeated POST could create a duplicate.
+    Errors that are not :attr:`~pyargus.exceptions.ArgusError.retryable`
+    (such as an untrusted TLS certificate) are never retried.
+
+    The wait before retry *n* is drawn at random between half and all of
+    ``min(max_backoff, backoff * 2 ** (n - 1))``.
 
     :param attempts: total attempts per request (1 = no retries).
     :param backoff: base delay in seconds; doubles on each retry, jittered.
@@ -96,7 +108,11 @@ class RetryPolicy:
     statuses: frozenset[int] = field(default=frozenset({429, 502, 503, 504}))
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
+        if (
+            isinstance(self.attempts, bool)
+            or not isinstance(self.attempts, int)
+            or self.attempts < 1
+        ):
             raise InvalidArgumentError("RetryPolicy.attempts must be at least 1")
         if self.backoff < 0 or self.max_backoff < 0 or self.max_time < 0:
             raise InvalidArgumentError("RetryPolicy delays must not be negative")

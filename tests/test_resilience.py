@@ -669,7 +669,7 @@ def test_errors_reprs_and_logs_never_show_the_token(server, caplog):
     assert [type(e) for e in errors] == [AuthError, AuthError, ClientConnectionError, DecodeError]
     assert not any(e.retryable for e in errors[:2])
     transport = client.api.transport
-    assert_no_token(client, client.api, transport, transport.session, *errors)
+    assert_no_token(client, client.api, client.api.session, transport, transport.session, *errors)
     assert_no_token(*(e.response for e in errors if getattr(e, "response", None)))
     assert all(record.exc_info is None for record in caplog.records)
     assert all(s.headers["authorization"] == f"Token {TOKEN}" for s in server.seen)
