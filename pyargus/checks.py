@@ -7,6 +7,8 @@ done reaches the server.
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import operator
 from datetime import datetime
 from typing import Any
@@ -27,13 +29,12 @@ __all__ = [
     "api_root_url",
     "datetime_arg",
     "incident_pk",
+    "json_value",
     "new_event",
     "new_incident",
     "token",
     "update_changes",
 ]
-
-_LOOPBACK = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 
 def api_root_url(url: Any) -> str:
@@ -53,7 +54,14 @@ def api_root_url(url: Any) -> str:
 
 
 def is_loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "") in _LOOPBACK
+    """Whether *url*'s host is this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def token(value: Any) -> str:
@@ -95,6 +103,17 @@ def _optional_str(name: str, value: Any) -> None:
         raise InvalidArgumentError(f"{name} must be a string, not {value!r}")
 
 
+def json_value(name: str, value: Any) -> None:
+    """Check that *value* can be sent as JSON (as Argus stores ``metadata``)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(
+            f"{name} must be JSON data (dicts, lists, strings, finite numbers, "
+            f"booleans, None): {exc}"
+        ) from None
+
+
 def new_incident(incident: Any) -> Incident:
     """Check an incident about to be posted."""
     if not isinstance(incident, Incident):
@@ -116,6 +135,8 @@ def new_incident(incident: Any) -> Incident:
         raise InvalidArgumentError(f"source_incident_id must be a string, not {sid!r}")
     for name in ("description", "details_url", "ticket_url"):
         _optional_str(name, getattr(incident, name))
+    if incident.metadata is not None:
+        json_value("metadata", incident.metadata)
     return incident
 
 
@@ -152,6 +173,8 @@ def update_changes(incident: Any) -> tuple[int, dict[str, Any]]:
         check_level(changes["level"])
     for name in ("description", "details_url", "ticket_url"):
         _optional_str(name, changes.get(name))
+    if "metadata" in changes:
+        json_value("metadata", changes["metadata"])
     return pk, changes
 
 

@@ -34,15 +34,16 @@ class Client:
         (the trailing slash is optional).
     :param token: the API token of a source system or user. It is sent only
         to the host of *api_root_url* and never shown.
-    :param timeout: seconds to wait for a connection and for each answer,
-        or a ``(connect, read)`` pair.
+    :param timeout: seconds to wait for a connection and for each answer
+        (each read, not the whole body), or a ``(connect, read)`` pair.
+        There is always a timeout.
     :param session: a :class:`requests.Session` to send requests with
         (pyargus creates and owns one if not given).
-    :param verify: TLS certificate checking: ``True``, ``False`` or the path
-        of a CA bundle.
+    :param verify: TLS certificate checking: ``True`` (the session's own
+        setting, on by default), ``False`` or the path of a CA bundle.
     :param retries: how many times to retry a failed request when that is
-        safe (see :class:`~pyargus.transport.RetryPolicy`), or a policy;
-        ``0`` turns retries off.
+        safe (default 2), or a :class:`~pyargus.transport.RetryPolicy`;
+        ``0`` turns retries off. See :doc:`/errors`.
 
     The client is thread-safe and keeps one connection pool; close it with
     :meth:`close` or use it as a context manager.

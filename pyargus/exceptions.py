@@ -23,13 +23,18 @@ Every error pyargus raises is an :class:`ArgusError`. No exception from
 The class names of the old client (``ClientError``, ``AuthError``,
 ``NotFoundError``, ``ServerError``, ``ClientConnectionError``,
 ``ErrorWithResponse``) are kept, so that migrating is a change of import.
-Each error has ``retryable``: whether the same request may succeed later.
+Each error has ``retryable``: whether the same request may succeed later,
+and ``attempts``: how many times pyargus sent it (see :doc:`/errors`).
+No error's message, ``str`` or ``repr`` ever contains the API token.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
 from collections.abc import Mapping
+from datetime import timezone
 from typing import Any
 
 __all__ = [
@@ -52,6 +57,7 @@ __all__ = [
     "ServerError",
     "UnexpectedRedirectError",
     "error_for_response",
+    "parse_retry_after",
 ]
 
 _RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
@@ -64,10 +70,14 @@ class ArgusError(Exception):
 
     #: Whether repeating the same call later may succeed.
     retryable: bool = False
+    #: How many times the request was sent (1 = not retried; 0 = never sent).
+    attempts: int = 1
 
 
 class InvalidArgumentError(ArgusError, ValueError):
     """Input that Argus would reject, found before any request was sent."""
+
+    attempts = 0
 
 
 class InvalidTagError(InvalidArgumentError):
@@ -83,9 +93,10 @@ class ErrorResponse:
     :ivar headers: response headers.
     :ivar body: the parsed JSON body, or the text when it is not JSON.
     :ivar reason: the HTTP reason phrase.
+    :ivar attempts: how many times the request was sent before this answer.
     """
 
-    __slots__ = ("body", "headers", "method", "reason", "status_code", "url")
+    __slots__ = ("attempts", "body", "headers", "method", "reason", "status_code", "url")
 
     def __init__(
         self,
@@ -96,6 +107,7 @@ class ErrorResponse:
         headers: Mapping[str, str] | None = None,
         body: Any = None,
         reason: str = "",
+        attempts: int = 1,
     ) -> None:
         self.status_code = status_code
         self.method = method
@@ -103,6 +115,7 @@ class ErrorResponse:
         self.headers = dict(headers or {})
         self.body = body
         self.reason = reason
+        self.attempts = attempts
 
     @classmethod
     def from_requests(cls, response: Any) -> ErrorResponse:
@@ -123,6 +136,7 @@ class ErrorResponse:
             headers=response.headers,
             body=body,
             reason=response.reason or "",
+            attempts=getattr(response, "pyargus_attempts", 1),
         )
 
     # Names used by code written for the old client (simple_rest_client/httpx).
@@ -188,13 +202,14 @@ class ErrorWithResponse(ArgusError):
         self.status_code = response.status_code
         self.body = response.body
         self.detail = describe_body(response.body)
+        self.attempts = response.attempts
         if message is None:
             reason = f" {response.reason}" if response.reason else ""
             where = f"{response.method} {_path(response.url)}".strip()
             message = f"{where}: {response.status_code}{reason}"
             if self.detail:
                 message += f": {self.detail}"
-        super().__init__(message)
+        super().__init__(message + after_attempts(self.attempts))
 
     @property
     def retryable(self) -> bool:  # type: ignore[override]
@@ -262,11 +277,8 @@ class RateLimitError(ClientError):
 
     @property
     def retry_after(self) -> float | None:
-        value = self.response.headers.get("Retry-After")
-        try:
-            return float(value) if value is not None else None
-        except ValueError:
-            return None
+        """Seconds to wait, from the ``Retry-After`` header (seconds or date)."""
+        return parse_retry_after(self.response.headers.get("Retry-After"))
 
 
 class ServerError(ErrorWithResponse):
@@ -290,20 +302,37 @@ class UnexpectedRedirectError(ErrorWithResponse):
 
 
 class ClientConnectionError(ArgusError):
-    """No answer from the server: refused, reset, DNS, TLS or proxy failure.
+    """No (complete) answer from the server.
+
+    The connection was refused, reset or closed, timed out (see
+    :class:`ClientTimeoutError`), DNS or TLS failed, or the body was cut short.
 
     :ivar method: the HTTP method.
     :ivar url: the URL (without credentials).
-    :ivar sent: whether the request may have reached the server.
+    :ivar sent: whether the request may have reached the server. When it
+        is true for a POST, the server may have acted on it (look before
+        posting again).
+    :ivar retryable: true, except for failed TLS certificate checks.
     """
 
     retryable = True
 
-    def __init__(self, message: str, *, method: str = "", url: str = "", sent: bool = True):
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        sent: bool = True,
+        retryable: bool = True,
+        attempts: int = 1,
+    ) -> None:
         super().__init__(message)
         self.method = method
         self.url = url
         self.sent = sent
+        self.retryable = retryable
+        self.attempts = attempts
 
 
 class ClientTimeoutError(ClientConnectionError):
@@ -319,6 +348,9 @@ class DecodeError(ArgusError):
     """
 
     def __init__(self, message: str, response: ErrorResponse | None = None) -> None:
+        if response is not None:
+            self.attempts = response.attempts
+            message += after_attempts(response.attempts)
         super().__init__(message)
         self.response = response
 
@@ -344,6 +376,34 @@ def error_for_response(response: ErrorResponse) -> ErrorWithResponse:
     if cls is None:
         cls = ServerError if status >= 500 else ClientError
     return cls(response)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value: delta-seconds or an HTTP-date.
+
+    ``None`` if *value* is missing or unreadable; never negative.
+    """
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC, as HTTP-dates always are
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+def after_attempts(attempts: int) -> str:
+    """`` (after N attempts)`` for messages, when the request was retried."""
+    return f" (after {attempts} attempts)" if attempts > 1 else ""
 
 
 def _path(url: str) -> str:

@@ -10,14 +10,15 @@ redirect the listing nor receive the token.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .exceptions import DecodeError
 from .models import Page
 
-__all__ = ["iterate", "next_params"]
+__all__ = ["Listing", "iterate", "next_params"]
 
 T = TypeVar("T")
 
@@ -27,19 +28,41 @@ def next_params(next_url: str) -> dict[str, str]:
     return dict(parse_qsl(urlsplit(next_url).query, keep_blank_values=True))
 
 
-def iterate(fetch: Callable[..., Page], params: dict[str, Any]) -> Iterator[Any]:
-    """Yield every item of every page, fetching pages as they are needed.
+class Listing(Iterator[T], Generic[T]):
+    """Every item of every page, fetching a page when the previous one is used up.
+
+    Each page is one request, retried by the transport like any GET. If a
+    page still cannot be fetched, the error is raised and the listing stays
+    where it was: calling :func:`next` again asks for that same page, so
+    nothing is repeated or skipped. (A generator would be finished by the
+    error and then look like the end of the listing.)
+    """
+
+    def __init__(self, fetch: Callable[..., Page], params: dict[str, Any]) -> None:
+        self._fetch = fetch
+        self._params: dict[str, Any] | None = params
+        self._items: deque[T] = deque()
+
+    def __iter__(self) -> Listing[T]:
+        return self
+
+    def __next__(self) -> T:
+        while not self._items:
+            if self._params is None:
+                raise StopIteration
+            page = self._fetch(**self._params)
+            following = next_params(page.next) if page.next else None
+            if following == self._params:
+                raise DecodeError(f"pagination loop: 'next' repeats the page {page.next}")
+            self._items.extend(page.results)
+            self._params = following
+        return self._items.popleft()
+
+
+def iterate(fetch: Callable[..., Page], params: dict[str, Any]) -> Listing[Any]:
+    """A lazy :class:`Listing` of the pages that *fetch* returns.
 
     :param fetch: a declaration returning one :class:`~pyargus.models.Page`.
     :param params: the query parameters of the first page.
     """
-    page = fetch(**params)
-    while True:
-        yield from page.results
-        if not page.next:
-            return
-        following = next_params(page.next)
-        if following == params:
-            raise DecodeError(f"pagination loop: 'next' repeats the page {page.next}")
-        params = following
-        page = fetch(**params)
+    return Listing(fetch, params)

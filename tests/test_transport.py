@@ -1,11 +1,22 @@
 """Transport: auth scoping, redirects, timeouts, retries and error mapping."""
 
 import logging
+import socket
+from datetime import datetime, timezone
 
 import pytest
 import requests
+import urllib3
+from urllib3.connection import HTTPConnection
 
-from pyargus.exceptions import ClientConnectionError, ClientTimeoutError, InvalidArgumentError
+from pyargus.exceptions import (
+    ArgusError,
+    ClientConnectionError,
+    ClientTimeoutError,
+    DecodeError,
+    InvalidArgumentError,
+    parse_retry_after,
+)
 from pyargus.transport import DEFAULT_TIMEOUT, RetryPolicy, Transport
 
 from .conftest import API, TOKEN
@@ -46,11 +57,13 @@ def test_redirects_are_never_followed(requests_mock):
     assert requests_mock.call_count == 1
 
 
-def test_timeouts_and_verify_are_applied(requests_mock):
+def test_timeouts_and_verify_are_applied(requests_mock, tmp_path):
     requests_mock.get(API + "incidents/", text="{}")
-    send(make(requests_mock, timeout=(2, 7), verify="/ca.pem"))
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("")
+    send(make(requests_mock, timeout=(2, 7), verify=str(bundle)))
     assert requests_mock.last_request.timeout == (2, 7)
-    assert requests_mock.last_request.verify == "/ca.pem"
+    assert requests_mock.last_request.verify == str(bundle)
     send(make(requests_mock))
     assert requests_mock.last_request.timeout == (DEFAULT_TIMEOUT, DEFAULT_TIMEOUT)
 
@@ -143,15 +156,17 @@ def test_get_connection_errors_are_retried_then_raised(requests_mock):
 
 
 @pytest.mark.parametrize(
-    ("exc", "phase"),
-    [(requests.ConnectTimeout("x"), "connecting"), (requests.ReadTimeout("x"), "reading")],
+    ("exc", "message"),
+    [
+        (requests.ConnectTimeout("x"), "no connection within 2 s (connect timeout)"),
+        (requests.ReadTimeout("x"), "no answer within 7.5 s (read timeout)"),
+    ],
 )
-def test_timeouts_become_client_timeout_error(requests_mock, exc, phase):
+def test_timeouts_become_client_timeout_error(requests_mock, exc, message):
     requests_mock.get(API + "incidents/", exc=exc)
-    with pytest.raises(
-        ClientTimeoutError, match=f"GET /api/v2/incidents/: timed out while {phase}"
-    ):
-        send(make(requests_mock, retries=0))
+    with pytest.raises(ClientTimeoutError) as info:
+        send(make(requests_mock, retries=0, timeout=(2, 7.5)))
+    assert str(info.value) == f"GET /api/v2/incidents/: {message}"
 
 
 def test_tls_errors(requests_mock):
@@ -212,3 +227,122 @@ def test_closes_only_its_own_session():
     session.close = lambda: closed.append(True)
     Transport(API, TOKEN, session=session).close()
     assert closed == []
+
+
+def _wrapped(reason):
+    """A requests ConnectionError as requests raises it for a failed connect."""
+    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason))
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls", "message", "sent", "retryable"),
+    [
+        (
+            _wrapped(
+                urllib3.exceptions.NameResolutionError(
+                    "argus.invalid", None, socket.gaierror(-2, "Name or service not known")
+                )
+            ),
+            ClientConnectionError,
+            "cannot resolve host 127.0.0.1",
+            False,
+            True,
+        ),
+        (
+            _wrapped(
+                urllib3.exceptions.NewConnectionError(
+                    HTTPConnection("127.0.0.1", 1),
+                    "Failed to establish a new connection: [Errno 113] No route to host",
+                )
+            ),
+            ClientConnectionError,
+            "cannot connect: Failed to establish a new connection: [Errno 113] No route to host",
+            False,
+            True,
+        ),
+        (
+            requests.exceptions.SSLError(urllib3.exceptions.SSLError("handshake failure")),
+            ClientConnectionError,
+            "TLS error: handshake failure",
+            True,
+            True,
+        ),
+        (
+            requests.exceptions.ProxyError(OSError("Tunnel connection failed: 403")),
+            ClientConnectionError,
+            "proxy error: Tunnel connection failed: 403",
+            True,
+            True,
+        ),
+        (
+            requests.exceptions.ContentDecodingError(OSError("incorrect header check")),
+            DecodeError,
+            "cannot decode the answer: incorrect header check",
+            None,
+            False,
+        ),
+        (
+            requests.exceptions.InvalidHeader("Invalid return character in header"),
+            InvalidArgumentError,
+            "cannot build the request: Invalid return character in header",
+            None,
+            False,
+        ),
+    ],
+)
+def test_transport_errors_are_typed(requests_mock, exc, cls, message, sent, retryable):
+    requests_mock.get(API + "incidents/", exc=exc)
+    with pytest.raises(ArgusError) as info:
+        send(make(requests_mock, retries=0))
+    error = info.value
+    assert type(error) is cls
+    assert str(error) == f"GET /api/v2/incidents/: {message}"
+    assert getattr(error, "sent", None) is sent
+    assert error.retryable is retryable
+    assert requests_mock.call_count == 1
+
+
+def test_non_retryable_transport_errors_are_not_retried(requests_mock):
+    requests_mock.get(API + "incidents/", exc=requests.exceptions.ContentDecodingError("bad gzip"))
+    with pytest.raises(DecodeError):
+        send(make(requests_mock, retries=3))
+    assert requests_mock.call_count == 1
+
+
+@pytest.mark.parametrize("bad", [None, 3, "", b"/ca.pem"])
+def test_bad_verify(bad):
+    with pytest.raises(InvalidArgumentError, match="verify"):
+        Transport(API, TOKEN, verify=bad)
+
+
+@pytest.mark.parametrize("timeout", [(1, 2, 3), (1,), [1, None], None, float("inf"), float("nan")])
+def test_more_bad_timeouts(timeout):
+    with pytest.raises(InvalidArgumentError, match="timeout must be a positive number"):
+        Transport(API, TOKEN, timeout=timeout)
+
+
+def test_timeout_as_a_list(requests_mock):
+    requests_mock.get(API + "incidents/", text="{}")
+    send(make(requests_mock, timeout=[3, 4.5]))
+    assert requests_mock.last_request.timeout == (3.0, 4.5)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("120", 120.0),
+        (" 0 ", 0.0),
+        ("-5", 0.0),
+        ("1.5", 1.5),
+        ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
+        ("Wed, 21 Oct 2015 07:28:30 -0000", 30.0),
+        ("Wed, 21 Oct 2015 07:27:00 GMT", 0.0),
+        ("soon", None),
+        ("nan", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_parse_retry_after(value, seconds):
+    now = datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc).timestamp()
+    assert parse_retry_after(value, now=now) == seconds
