@@ -151,7 +151,7 @@ class Transport(RequestsClient):
     def __init__(
         self,
         api_root_url: str,
-        token: str,
+        token: str | None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
         retries: int | RetryPolicy | None = None,
@@ -163,7 +163,8 @@ class Transport(RequestsClient):
         super().__init__(self.session)
         self.api_root_url = api_root_url
         self._origin = _origin(api_root_url)
-        self._auth = f"Token {token}"
+        self._auth: str | None = None
+        self.set_token(token)
         self.timeout = _parse_timeout(timeout)
         self.retry = RetryPolicy.from_retries(retries)
         self.verify = verify
@@ -171,6 +172,10 @@ class Transport(RequestsClient):
 
     def __repr__(self) -> str:
         return f"<Transport {self.api_root_url}>"
+
+    def set_token(self, token: str | None) -> None:
+        """Send *token* from now on (``None``: send no ``Authorization``, e.g. to log in)."""
+        self._auth = None if token is None else f"Token {token}"
 
     def close(self) -> None:
         if self.owns_session:
@@ -185,7 +190,8 @@ class Transport(RequestsClient):
         headers = extras.get("headers")
         headers = dict(headers) if headers else {}
         if _origin(url) == self._origin:
-            headers["Authorization"] = self._auth
+            if self._auth is not None:
+                headers["Authorization"] = self._auth
         else:
             log.warning("not sending the API token to %s (outside the API root)", url)
             headers.pop("Authorization", None)

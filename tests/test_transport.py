@@ -212,3 +212,14 @@ def test_closes_only_its_own_session():
     session.close = lambda: closed.append(True)
     Transport(API, TOKEN, session=session).close()
     assert closed == []
+
+
+def test_no_token_sends_no_authorization_and_the_token_can_be_switched(requests_mock):
+    requests_mock.post(API + "auth/token/login/", text="{}")
+    transport = Transport(API, None)
+    send(transport, "POST", API + "auth/token/login/")
+    assert "Authorization" not in requests_mock.last_request.headers
+    transport.set_token("new-token")
+    send(transport, "POST", API + "auth/token/login/")
+    assert requests_mock.last_request.headers["Authorization"] == "Token new-token"
+    assert "new-token" not in repr(transport)
