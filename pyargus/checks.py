@@ -222,15 +222,12 @@ def source_system_pk(source: Any) -> int:
 
 
 def incident_pks(incidents: Any) -> list[int]:
-    """The distinct pks of *incidents* (incidents or pks), in order; at least one."""
+    """The distinct pks of *incidents* (incidents or pks), in order (maybe none)."""
     if isinstance(incidents, (Incident, str, bytes)) or not hasattr(incidents, "__iter__"):
         raise InvalidArgumentError(
             f"expected a list of incidents or incident pks, not {type(incidents).__name__}"
         )
-    pks = list(dict.fromkeys(incident_pk(incident) for incident in incidents))
-    if not pks:
-        raise InvalidArgumentError("no incidents given")
-    return pks
+    return list(dict.fromkeys(incident_pk(incident) for incident in incidents))
 
 
 def optional_str(name: str, value: Any) -> str | None:

@@ -500,7 +500,7 @@ class Client:
         Arguments as for :meth:`acknowledge_incident`. Returns the outcome
         per incident: Argus answers with success as soon as one incident
         succeeded, so check :attr:`BulkResult.ok <pyargus.models.BulkResult.ok>`
-        (failures are also logged).
+        (failures are also logged). No incidents: no request, an empty result.
         """
         pks = checks.incident_pks(incidents)
         body = {"ids": pks, "ack": _ack_body(description, timestamp, expiration)}
@@ -665,6 +665,8 @@ class Client:
         *,
         log_failures: bool = True,
     ) -> BulkResult[T]:
+        if not pks:
+            return BulkResult([], operation)  # Argus refuses an empty list; nothing to do
         try:
             result = send(body)
         except BadRequestError as exc:

@@ -92,12 +92,32 @@ class TestBulkAcknowledge:
         assert not result[2].ok and "reported nothing" in result[2].error
 
     @pytest.mark.parametrize(
-        "incidents", [[], [Incident()], [0], ["1"], 5, Incident(pk=1), "12", [True]]
+        "incidents", [[Incident()], [0], ["1"], 5, Incident(pk=1), "12", [True]]
     )
     def test_bad_incident_lists_fail_before_any_request(self, client, requests_mock, incidents):
         with pytest.raises(InvalidArgumentError):
             client.bulk_acknowledge(incidents)
         assert requests_mock.call_count == 0
+
+    @pytest.mark.parametrize(
+        "call",
+        [
+            lambda c: c.bulk_acknowledge([]),
+            lambda c: c.bulk_post_event(iter(()), Event(type="OTH")),
+            lambda c: c.bulk_set_ticket_url((), "https://t.example.org/1"),
+            lambda c: c.bulk_resolve([]),
+        ],
+    )
+    def test_no_incidents_no_request_and_an_empty_result(self, client, requests_mock, call):
+        result = call(client)
+        assert isinstance(result, BulkResult) and len(result) == 0 and result.ok
+        assert requests_mock.call_count == 0
+
+    def test_arguments_are_checked_even_without_incidents(self, client, requests_mock):
+        with pytest.raises(InvalidArgumentError):
+            client.bulk_post_event([], Event(type="END"))
+        with pytest.raises(InvalidArgumentError):
+            client.bulk_set_ticket_url([], "no url")
 
     def test_bad_expiration_fails_before_any_request(self, client, requests_mock):
         with pytest.raises(InvalidArgumentError, match="expiration"):
@@ -343,7 +363,6 @@ class TestBulkResolve:
 
     def test_bad_arguments_fail_before_any_request(self, client, requests_mock):
         for call in (
-            lambda: client.bulk_resolve([]),
             lambda: client.bulk_resolve([1], description=3),
             lambda: client.bulk_resolve([1], timestamp="now"),
         ):
