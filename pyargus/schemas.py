@@ -74,44 +74,10 @@ class ArgusSchema(FastSchema):
         return {key: value for key, value in data.items() if value is not None}
 
 
-class IncidentSchema(ArgusSchema):
-    """An incident; dumping gives the body of ``POST incidents/``."""
+class EditableIncidentSchema(ArgusSchema):
+    """The incident fields a client may change: the body of ``PATCH incidents/<pk>/``.
 
-    model = Incident
-
-    pk = fields.Integer(load_only=True)
-    start_time = argus_fields.DateTime()
-    end_time = argus_fields.EndTime()
-    source = argus_fields.Source()
-    source_incident_id = fields.String()
-    details_url = fields.String()
-    description = fields.String()
-    level = fields.Integer()
-    ticket_url = fields.String()
-    tags = argus_fields.TagList()
-    stateful = fields.Boolean(load_only=True)
-    open = fields.Boolean(load_only=True)
-    acked = fields.Boolean(load_only=True)
-    metadata = fields.Raw()
-
-    def make_model(self, data: dict[str, Any]) -> Incident:
-        incident = super().make_model(data)
-        incident._mark_loaded()
-        return incident
-
-    @post_dump(pass_original=True)
-    def _drop_unset(self, data: dict[str, Any], original: Any, **kwargs: Any) -> dict[str, Any]:
-        body = {key: value for key, value in data.items() if value is not None}
-        if getattr(original, "end_time", None) is STATELESS:
-            body["end_time"] = None
-        body.setdefault("tags", [])  # Argus requires tags on create
-        return body
-
-
-class IncidentPatchSchema(ArgusSchema):
-    """The body of ``PATCH incidents/<pk>/``: only the editable fields that are given.
-
-    Dumped from a dict of the fields to change.
+    Dumped from a dict of the fields to change; only those are sent.
     """
 
     details_url = fields.String()
@@ -124,6 +90,37 @@ class IncidentPatchSchema(ArgusSchema):
     @post_dump
     def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         return data
+
+
+class IncidentSchema(EditableIncidentSchema):
+    """An incident; dumping gives the body of ``POST incidents/``."""
+
+    model = Incident
+
+    pk = fields.Integer(load_only=True)
+    start_time = argus_fields.DateTime()
+    end_time = argus_fields.EndTime()
+    source = argus_fields.Source()
+    source_incident_id = fields.String()
+    stateful = fields.Boolean(load_only=True)
+    open = fields.Boolean(load_only=True)
+    acked = fields.Boolean(load_only=True)
+
+    def make_model(self, data: dict[str, Any]) -> Incident:
+        incident = super().make_model(data)
+        incident._mark_loaded()
+        return incident
+
+    @post_dump(pass_original=True)
+    def _drop_unset(self, data: dict[str, Any], original: Any, **kwargs: Any) -> dict[str, Any]:
+        body = {key: value for key, value in data.items() if value is not None}
+        if getattr(original, "end_time", None) is STATELESS:
+            body["end_time"] = None
+        if getattr(original, "_loaded", None) is not None:
+            # Read from Argus: its source is a fact, not a superuser's choice.
+            body.pop("source", None)
+        body.setdefault("tags", [])  # Argus requires tags on create
+        return body
 
 
 class EventSchema(ArgusSchema):
@@ -411,7 +408,7 @@ class ServerMetadataSchema(ArgusSchema):
 
 
 incident = IncidentSchema()
-incident_patch = IncidentPatchSchema()
+incident_patch = EditableIncidentSchema()
 incident_page = IncidentPageSchema()
 event = EventSchema()
 events = EventSchema(many=True)

@@ -96,7 +96,7 @@ class TestIncidentDump:
     def test_server_owned_fields_are_not_sent(self):
         incident = schemas.incident.load(incident_json())
         body = schemas.incident.dump(incident)
-        for name in ("pk", "stateful", "open", "acked"):
+        for name in ("pk", "stateful", "open", "acked", "source"):
             assert name not in body
         assert body["end_time"] == "infinity"
         assert body["tags"] == [
