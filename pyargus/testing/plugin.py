@@ -1,1 +1,193 @@
-"""pytest plugin: fixtures that run a real Argus server (see :mod:`pyargus.testing`)."""
+"""pytest plugin: fixtures that run a real Argus server (see :mod:`pyargus.testing`).
+
+Registered through the ``pytest11`` entry point ``pyargus``; nothing starts
+unless a test uses one of the fixtures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .errors import HarnessError
+from .external import ENV_API_URL, external_server_from_env
+from .server import DEFAULT_TIME_ZONE, ArgusServer, ServerInfo
+from .venv import DEFAULT_ARGUS_VERSION
+
+if TYPE_CHECKING:
+    from pyargus.client import Client
+
+_TIMINGS = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("pyargus", "real Argus server (pyargus.testing)")
+    group.addoption(
+        "--argus-version",
+        default=os.environ.get("PYARGUS_ARGUS_VERSION", DEFAULT_ARGUS_VERSION),
+        help="argus-server release to run (default: $PYARGUS_ARGUS_VERSION or "
+        f"{DEFAULT_ARGUS_VERSION})",
+    )
+    group.addoption(
+        "--argus-time-zone",
+        default=os.environ.get("PYARGUS_ARGUS_TIME_ZONE", DEFAULT_TIME_ZONE),
+        help=f"the server's TIME_ZONE (default: $PYARGUS_ARGUS_TIME_ZONE or {DEFAULT_TIME_ZONE})",
+    )
+    group.addoption(
+        "--argus-cache-dir",
+        default=None,
+        help="where the server's virtualenv and seeded database are cached "
+        "(default: $PYARGUS_CACHE_DIR or ~/.cache/pyargus)",
+    )
+    group.addoption(
+        "--argus-python",
+        default=os.environ.get("PYARGUS_ARGUS_PYTHON"),
+        help="Python interpreter for the server's virtualenv (default: "
+        "$PYARGUS_ARGUS_PYTHON or the one running pytest)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "integration: runs against a real Argus server (started by pyargus.testing)"
+    )
+    config.stash[_TIMINGS] = {}
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """Turn SIGTERM into KeyboardInterrupt, so that pytest tears down as on Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.getsignal(signal.SIGTERM)
+    if previous not in (signal.SIG_DFL, None):
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt("SIGTERM")
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.fixture(scope="session")
+def _argus_server_process(request: pytest.FixtureRequest) -> Iterator[ArgusServer | None]:
+    """The local server started for this session (``None`` for an external one)."""
+    if os.environ.get(ENV_API_URL, "").strip():
+        yield None
+        return
+    config = request.config
+    server = ArgusServer(
+        config.getoption("--argus-version"),
+        time_zone=config.getoption("--argus-time-zone"),
+        cache_dir=config.getoption("--argus-cache-dir"),
+        python=config.getoption("--argus-python"),
+    )
+    with _sigterm_interrupts():
+        try:
+            server.start()
+        except HarnessError as error:
+            pytest.fail(f"could not start the Argus server: {error}", pytrace=False)
+        timings = config.stash[_TIMINGS]
+        timings["start"] = dict(server.timings)
+        timings["url"] = server.info.api_url
+        timings["resets"] = []
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def argus_server(_argus_server_process: ArgusServer | None) -> ServerInfo:
+    """URL and tokens of a real Argus server, started once per test session.
+
+    A :class:`~pyargus.testing.ServerInfo`: ``api_url`` (ending in
+    ``/api/v2/``), ``source_token``, ``other_source_token``, ``admin_token``,
+    ``source_name``/``source_pk``, ``other_source_name``/``other_source_pk``,
+    ``admin_username``, ``time_zone``, ``external``. With
+    ``PYARGUS_TEST_API_URL`` set, the existing server it names.
+    """
+    if _argus_server_process is not None:
+        return _argus_server_process.info
+    try:
+        info = external_server_from_env()
+    except HarnessError as error:
+        pytest.fail(str(error), pytrace=False)
+    assert info is not None
+    return info
+
+
+@pytest.fixture
+def argus_empty_db(
+    argus_server: ServerInfo,
+    _argus_server_process: ArgusServer | None,
+    request: pytest.FixtureRequest,
+) -> ServerInfo:
+    """Like ``argus_server``, with an empty database (reset before the test).
+
+    Skipped for an external server (``PYARGUS_TEST_API_URL``), whose
+    database the harness cannot reset.
+    """
+    if _argus_server_process is None:
+        pytest.skip(f"{ENV_API_URL} points at an existing Argus server: it cannot be reset")
+    _argus_server_process.reset()
+    request.config.stash[_TIMINGS]["resets"].append(_argus_server_process.timings["reset"])
+    return argus_server
+
+
+def _client(info: ServerInfo, role: str) -> Client:
+    try:
+        return info.client(role)
+    except HarnessError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+@pytest.fixture
+def argus_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A :class:`pyargus.client.Client` of the source system ``argus_server.source_name``."""
+    with _client(argus_server, "source") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_other_source_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of the second source system, ``argus_server.other_source_name``."""
+    with _client(argus_server, "other_source") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_admin_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of ``argus_server.admin_username``: a superuser without a source system."""
+    with _client(argus_server, "admin") as client:
+        yield client
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    timings = config.stash.get(_TIMINGS, {})
+    start = timings.get("start")
+    if not start:
+        return
+    steps = ", ".join(f"{name} {seconds:.2f}" for name, seconds in start.items() if name != "total")
+    line = f"Argus server at {timings['url']}: started in {start['total']:.2f} s ({steps})"
+    resets = timings.get("resets") or []
+    if resets:
+        line += (
+            f"; {len(resets)} resets, mean {sum(resets) / len(resets):.3f} s, "
+            f"max {max(resets):.3f} s"
+        )
+    terminalreporter.write_sep("-", "pyargus.testing")
+    terminalreporter.write_line(line)
