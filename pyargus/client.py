@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import warnings
@@ -929,20 +930,18 @@ def _closed_by(incident: Incident, when: datetime) -> bool:
     return end <= (when if when.tzinfo is not None else when.astimezone())
 
 
-class _incident_lookup:
+@contextlib.contextmanager
+def _incident_lookup() -> Iterator[None]:
     """Argus answers tag requests for an unknown incident with 400, not 404: fix that."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
-        if (
-            isinstance(exc, BadRequestError)
-            and isinstance(exc.body, list)
-            and any(str(item).startswith("An incident with pk=") for item in exc.body)
+    try:
+        yield
+    except BadRequestError as exc:
+        body = exc.body
+        if isinstance(body, list) and any(
+            str(item).startswith("An incident with pk=") for item in body
         ):
             raise NotFoundError(exc.response) from None
-        return False
+        raise
 
 
 def _ack_body(

@@ -334,6 +334,19 @@ class TestBulkResolve:
         assert "Server Error" in result[666].error
         assert result[2].ok and argus.posted == [(2, "END")]
 
+    def test_a_first_end_refused_for_another_reason_does_not_switch_to_clo(
+        self, client, requests_mock
+    ):
+        argus = FakeArgus(requests_mock, [open_incident(1), open_incident(2)])
+        requests_mock.post(
+            API + "incidents/1/events/",
+            status_code=400,
+            json={"timestamp": ["This field is required."]},
+        )
+        result = client.bulk_resolve([1, 2], timestamp=WHEN)
+        assert result[1].status == 400 and "timestamp" in result[1].error
+        assert result[2].ok and argus.posted == [(2, "END")] and argus.bulk == []
+
     def test_clock_skew_an_end_time_just_ahead_of_the_server_counts_as_closed(
         self, client, requests_mock
     ):

@@ -303,6 +303,13 @@ class TestTags:
         assert client.has_incident_tag(1, "k", "v") is True
         assert client.has_incident_tag(1, "k", "w") is False
 
+    def test_has_incident_tag_raises_for_other_404s(self, client, requests_mock):
+        requests_mock.get(
+            API + "incidents/1/tags/k%3Dv/", status_code=404, text="<h1>Not Found</h1>"
+        )
+        with pytest.raises(NotFoundError):
+            client.has_incident_tag(1, "k", "v")
+
     def test_removing_a_missing_tag_is_not_found(self, client, requests_mock):
         requests_mock.delete(
             API + "incidents/1/tags/k%3Dv/",
