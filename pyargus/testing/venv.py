@@ -161,12 +161,18 @@ def venv_key(
 def _python_version(python: str) -> str:
     if python == sys.executable:
         return f"{sys.version_info[0]}.{sys.version_info[1]}"
-    out = subprocess.run(
-        [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    try:
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as error:
+        raise ServerStartError(
+            f"cannot run the Python interpreter {python!r} for the server's virtualenv: {error}"
+        ) from None
     return out.stdout.strip()
 
 
