@@ -18,7 +18,7 @@ from pyargus.models import ExpiringToken, ServerMetadata, User
 from pyargus.transport import Transport
 
 from .conftest import API, TOKEN
-from .wire import METADATA, SOURCE_USER, user_json
+from .wire import METADATA, SOURCE_USER, load_fixture, user_json
 from .wire import TOKEN as TOKEN_JSON
 
 OSLO = timezone(timedelta(hours=1))
@@ -165,7 +165,9 @@ class TestUsers:
 
 class TestServer:
     def test_metadata_from_the_unversioned_api_root(self, client, requests_mock):
-        meta = requests_mock.get("http://127.0.0.1:8000/api/", json=METADATA)
+        recorded = load_fixture("metadata")
+        assert recorded["request"] == {"method": "GET", "path": "/api/", "as": "anonymous"}
+        meta = requests_mock.get("http://127.0.0.1:8000/api/", json=recorded["body"])
         info = client.get_server_metadata()
         assert meta.called_once
         assert info == ServerMetadata(

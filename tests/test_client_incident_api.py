@@ -18,7 +18,7 @@ from pyargus.exceptions import (
 from pyargus.models import Acknowledgement, Event, Incident, Tags
 
 from .conftest import API
-from .wire import NO_TICKET_PLUGIN, ack_json, event_json, page_json
+from .wire import NO_TICKET_PLUGIN, ack_json, event_json, load_fixture, page_json
 
 OSLO = timezone(timedelta(hours=1))
 WHEN = datetime(2026, 11, 27, 10, 0, tzinfo=OSLO)
@@ -26,10 +26,10 @@ WHEN = datetime(2026, 11, 27, 10, 0, tzinfo=OSLO)
 
 class TestCounting:
     def test_count_incidents_sends_count_and_encoded_filters(self, client, requests_mock):
-        requests_mock.get(
-            API + "incidents/", json={"count": 7, "params": {"count": "", "open": "true"}}
-        )
-        assert client.count_incidents(open=True, tags={"host": "a"}, acked=None) == 7
+        recorded = load_fixture("incidents_count")
+        assert recorded["request"]["path"] == "incidents/?count&open=true"
+        requests_mock.get(API + "incidents/", json=recorded["body"])
+        assert client.count_incidents(open=True, tags={"host": "a"}, acked=None) == 5
         assert requests_mock.last_request.qs == {
             "count": [""],
             "open": ["true"],
@@ -54,11 +54,13 @@ class TestDelete:
         assert deleted.called_once
 
     def test_indelible_incidents_give_not_supported(self, client, requests_mock):
+        recorded = load_fixture("error_405_delete")
         requests_mock.delete(
             API + "incidents/4/",
-            status_code=405,
+            status_code=recorded["status"],
             reason="Method Not Allowed",
-            json={"detail": "Deletion of incidents is turned off, see setting INDELIBLE_INCIDENTS"},
+            json=recorded["body"],
+            headers=recorded["headers"],
         )
         with pytest.raises(NotSupportedError, match="INDELIBLE_INCIDENTS") as info:
             client.delete_incident(4)
@@ -117,6 +119,19 @@ class TestAcknowledgements:
     @pytest.fixture
     def acks(self, requests_mock):
         return requests_mock.post(API + "incidents/1/acks/", status_code=201, json=ack_json())
+
+    def test_recorded_answer(self, client, requests_mock):
+        recorded = load_fixture("ack_created")
+        post = requests_mock.post(API + "incidents/1/acks/", status_code=201, json=recorded["body"])
+        ack = client.acknowledge_incident(
+            1,
+            "looking into it",
+            datetime.fromisoformat(recorded["request"]["json"]["timestamp"]),
+            datetime.fromisoformat(recorded["request"]["json"]["expiration"]),
+        )
+        assert post.last_request.json() == recorded["request"]["json"]
+        assert (ack.pk, ack.actor, ack.event.type) == (5, "admin", "ACK")
+        assert ack.expiration == datetime(2027, 11, 27, 11, 26, 40, tzinfo=timezone.utc)
 
     def test_flat_body_with_every_field(self, client, acks):
         ack = client.acknowledge_incident(
