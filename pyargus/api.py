@@ -60,7 +60,54 @@ class ArgusAPI(uplink.Consumer):
     ) -> schemas.incident:
         """PATCH incidents/{pk}/ -- change editable fields (200, the incident)."""
 
+    @uplink.get("incidents/")
+    def count_incidents(self, **params: QueryMap) -> schemas.count:
+        """GET incidents/ -- with ``count``: how many incidents match the filters."""
+
+    @uplink.get("incidents/mine/")
+    def count_my_incidents(self, **params: QueryMap) -> schemas.count:
+        """GET incidents/mine/ -- with ``count``: how many of the source's incidents match."""
+
+    @uplink.delete("incidents/{pk}/")
+    def delete_incident(self, pk: Path):
+        """DELETE incidents/{pk}/ -- delete an incident (204; 405 if the server forbids it)."""
+
+    # Tickets
+
+    @uplink.json
+    @uplink.put("incidents/{pk}/ticket_url/")
+    def update_ticket_url(
+        self, pk: Path, ticket_url: Body(type=schemas.ticket_url)
+    ) -> schemas.ticket_url:
+        """PUT incidents/{pk}/ticket_url/ -- set (or with ``""`` clear) the ticket URL."""
+
+    @uplink.put("incidents/{incident_pk}/automatic-ticket/")
+    def create_automatic_ticket(self, incident_pk: Path) -> schemas.ticket_url:
+        """PUT incidents/{incident_pk}/automatic-ticket/ -- create a ticket via the plugin."""
+
+    @uplink.json
+    @uplink.post("incidents/ticket_url/bulk/")
+    def bulk_update_ticket_urls(
+        self, request: Body(type=schemas.bulk_ticket_url_request)
+    ) -> schemas.bulk_ticket_url_result:
+        """POST incidents/ticket_url/bulk/ -- set the ticket URL of many incidents."""
+
     # Events
+
+    @uplink.get("incidents/events/")
+    def list_events(self, **params: QueryMap) -> schemas.event_page:
+        """GET incidents/events/ -- one cursor page of the events of all incidents."""
+
+    @uplink.get("incidents/{incident_pk}/events/{pk}/")
+    def retrieve_incident_event(self, incident_pk: Path, pk: Path) -> schemas.event:
+        """GET incidents/{incident_pk}/events/{pk}/ -- one event of an incident."""
+
+    @uplink.json
+    @uplink.post("incidents/events/bulk/")
+    def bulk_create_events(
+        self, request: Body(type=schemas.bulk_event_request)
+    ) -> schemas.bulk_event_result:
+        """POST incidents/events/bulk/ -- post one event to many incidents."""
 
     @uplink.get("incidents/{incident_pk}/events/")
     def list_incident_events(self, incident_pk: Path) -> schemas.events:
@@ -78,3 +125,133 @@ class ArgusAPI(uplink.Consumer):
     @uplink.get("incidents/{incident_pk}/acks/")
     def list_incident_acknowledgements(self, incident_pk: Path) -> schemas.acknowledgements:
         """GET incidents/{incident_pk}/acks/ -- all acknowledgements (not paginated)."""
+
+    @uplink.json
+    @uplink.post("incidents/{incident_pk}/acks/")
+    def create_incident_acknowledgement(
+        self, incident_pk: Path, ack: Body(type=schemas.acknowledgement_request)
+    ) -> schemas.acknowledgement:
+        """POST incidents/{incident_pk}/acks/ -- acknowledge (flat body, 201)."""
+
+    @uplink.get("incidents/{incident_pk}/acks/{pk}/")
+    def retrieve_incident_acknowledgement(
+        self, incident_pk: Path, pk: Path
+    ) -> schemas.acknowledgement:
+        """GET incidents/{incident_pk}/acks/{pk}/ -- one acknowledgement."""
+
+    @uplink.json
+    @uplink.put("incidents/{incident_pk}/acks/{pk}/")
+    def update_incident_acknowledgement(
+        self, incident_pk: Path, pk: Path, change: Body(type=schemas.acknowledgement_expiration)
+    ) -> schemas.acknowledgement:
+        """PUT incidents/{incident_pk}/acks/{pk}/ -- set the expiration (only)."""
+
+    @uplink.json
+    @uplink.post("incidents/acks/bulk/")
+    def bulk_create_acknowledgements(
+        self, request: Body(type=schemas.bulk_acknowledgement_request)
+    ) -> schemas.bulk_acknowledgement_result:
+        """POST incidents/acks/bulk/ -- acknowledge many incidents."""
+
+    # Tags
+
+    @uplink.get("incidents/{incident_pk}/tags/")
+    def list_incident_tags(self, incident_pk: Path) -> schemas.tags:
+        """GET incidents/{incident_pk}/tags/ -- the incident's tags (not paginated)."""
+
+    @uplink.json
+    @uplink.post("incidents/{incident_pk}/tags/")
+    def create_incident_tag(self, incident_pk: Path, tag: Body(type=schemas.tag)) -> schemas.tag:
+        """POST incidents/{incident_pk}/tags/ -- add one tag (201, idempotent)."""
+
+    @uplink.get("incidents/{incident_pk}/tags/{tag}/")
+    def retrieve_incident_tag(self, incident_pk: Path, tag: Path) -> schemas.tag:
+        """GET incidents/{incident_pk}/tags/{tag}/ -- one tag (404 if not on the incident)."""
+
+    @uplink.delete("incidents/{incident_pk}/tags/{tag}/")
+    def delete_incident_tag(self, incident_pk: Path, tag: Path):
+        """DELETE incidents/{incident_pk}/tags/{tag}/ -- remove one tag (204)."""
+
+    # Source systems and their types
+
+    @uplink.get("incidents/sources/")
+    def list_source_systems(self) -> schemas.source_systems:
+        """GET incidents/sources/ -- all source systems (not paginated)."""
+
+    @uplink.get("incidents/sources/{pk}/")
+    def retrieve_source_system(self, pk: Path) -> schemas.source_system:
+        """GET incidents/sources/{pk}/ -- one source system."""
+
+    @uplink.json
+    @uplink.post("incidents/sources/")
+    def create_source_system(
+        self, source: Body(type=schemas.source_system_create)
+    ) -> schemas.source_system:
+        """POST incidents/sources/ -- create a source system and its user (superuser)."""
+
+    @uplink.json
+    @uplink.put("incidents/sources/{pk}/")
+    def update_source_system(
+        self, pk: Path, source: Body(type=schemas.source_system_update)
+    ) -> schemas.source_system:
+        """PUT incidents/sources/{pk}/ -- rename a source system (superuser)."""
+
+    @uplink.post("incidents/sources/heartbeat/")
+    def send_heartbeat(self):
+        """POST incidents/sources/heartbeat/ -- the source system is alive (204; 2.10+)."""
+
+    @uplink.get("incidents/sources/heartbeat/")
+    def probe_heartbeat(self):
+        """GET incidents/sources/heartbeat/ -- probe: 405 if the endpoint exists, else 404."""
+
+    @uplink.get("incidents/source-types/")
+    def list_source_system_types(self) -> schemas.source_system_types:
+        """GET incidents/source-types/ -- all source system types."""
+
+    @uplink.get("incidents/source-types/{name}/")
+    def retrieve_source_system_type(self, name: Path) -> schemas.source_system_type:
+        """GET incidents/source-types/{name}/ -- one source system type."""
+
+    @uplink.json
+    @uplink.post("incidents/source-types/")
+    def create_source_system_type(
+        self, source_type: Body(type=schemas.source_system_type)
+    ) -> schemas.source_system_type:
+        """POST incidents/source-types/ -- create a source system type (lowercase name)."""
+
+    # Authentication and users
+
+    @uplink.json
+    @uplink.post("auth/token/login/")
+    def login(self, credentials: Body(type=schemas.credentials)) -> schemas.expiring_token:
+        """POST auth/token/login/ -- a new token for a username and password (JSON)."""
+
+    @uplink.post("auth/token/login/")
+    def refresh_token(self) -> schemas.expiring_token:
+        """POST auth/token/login/ -- without a body: a new token for the current token."""
+
+    @uplink.post("auth/token/logout/")
+    def logout(self):
+        """POST auth/token/logout/ -- revoke the token in use (knox tokens only, 204)."""
+
+    @uplink.post("auth/token/logoutall")
+    def logout_all(self):
+        """POST auth/token/logoutall -- revoke all of the user's knox tokens (204)."""
+
+    @uplink.get("auth/user/")
+    def retrieve_current_user(self) -> schemas.user:
+        """GET auth/user/ -- the user the token belongs to."""
+
+    @uplink.get("auth/users/{pk}/")
+    def retrieve_user(self, pk: Path) -> schemas.user:
+        """GET auth/users/{pk}/ -- any user by pk."""
+
+    # The server (unversioned endpoints, relative to /api/v2/)
+
+    @uplink.get("../")
+    def retrieve_metadata(self) -> schemas.server_metadata:
+        """GET ../ -- ``/api/``: server version, API versions, plugins (no auth)."""
+
+    @uplink.get("../../.still-alive/")
+    def health_check(self):
+        """GET ../../.still-alive/ -- ``/.still-alive/``: 204 while the server runs."""

@@ -10,30 +10,45 @@ from __future__ import annotations
 import ipaddress
 import json
 import operator
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from .exceptions import InvalidArgumentError
+from .exceptions import InvalidArgumentError, InvalidTagError
 from .models import (
     EDITABLE_INCIDENT_FIELDS,
     EVENT_TYPES,
     STATELESS,
+    Acknowledgement,
     Event,
     Incident,
+    SourceSystem,
     check_level,
+    check_tag_key,
 )
 from .time import encode_datetime, is_infinity
 
 __all__ = [
+    "acknowledgement_pk",
     "api_root_url",
+    "bulk_event",
+    "credentials",
     "datetime_arg",
+    "event_pk",
+    "expiration",
+    "heartbeat_frequency",
     "incident_pk",
+    "incident_pks",
     "json_value",
     "new_event",
     "new_incident",
+    "source_system_pk",
+    "source_system_type_name",
+    "tag",
+    "ticket_url",
     "token",
     "update_changes",
+    "user_pk",
 ]
 
 
@@ -190,3 +205,177 @@ def new_event(event: Any) -> Event:
         datetime_arg("timestamp", event.timestamp)
     _optional_str("description", event.description)
     return event
+
+
+def _pk(what: str, value: Any, model: type | None = None) -> int:
+    """The pk of a *model* instance or an integer pk."""
+    if model is not None and isinstance(value, model):
+        if value.pk is None:  # type: ignore[attr-defined]
+            raise InvalidArgumentError(f"the {what} has no pk")
+        value = value.pk  # type: ignore[attr-defined]
+    if isinstance(value, bool):
+        raise InvalidArgumentError(f"not a {what} or {what} pk: {value!r}")
+    try:
+        pk = operator.index(value)
+    except TypeError:
+        raise InvalidArgumentError(f"not a {what} or {what} pk: {value!r}") from None
+    if pk < 1:
+        raise InvalidArgumentError(f"invalid {what} pk: {pk}")
+    return pk
+
+
+def event_pk(event: Any) -> int:
+    """The pk of an :class:`~pyargus.models.Event` or an integer pk."""
+    return _pk("event", event, Event)
+
+
+def acknowledgement_pk(ack: Any) -> int:
+    """The pk of an :class:`~pyargus.models.Acknowledgement` or an integer pk."""
+    return _pk("acknowledgement", ack, Acknowledgement)
+
+
+def user_pk(user: Any) -> int:
+    """A user's pk (an integer)."""
+    return _pk("user", user)
+
+
+def source_system_pk(source: Any) -> int:
+    """The pk of a :class:`~pyargus.models.SourceSystem` or an integer pk."""
+    return _pk("source system", source, SourceSystem)
+
+
+def incident_pks(incidents: Any) -> list[int]:
+    """The distinct pks of *incidents* (incidents or pks), in order (maybe none)."""
+    if isinstance(incidents, (Incident, str, bytes)) or not hasattr(incidents, "__iter__"):
+        raise InvalidArgumentError(
+            f"expected a list of incidents or incident pks, not {type(incidents).__name__}"
+        )
+    return list(dict.fromkeys(incident_pk(incident) for incident in incidents))
+
+
+def optional_str(name: str, value: Any) -> str | None:
+    _optional_str(name, value)
+    return value
+
+
+def expiration(value: Any, timestamp: datetime | None = None) -> datetime | None:
+    """An acknowledgement expiration: ``None`` (never) or a datetime after *timestamp*."""
+    if value is None:
+        return None
+    datetime_arg("expiration", value)
+    if timestamp is not None and _aware(value) <= _aware(timestamp):
+        raise InvalidArgumentError(
+            f"expiration {encode_datetime(value)} is not after the acknowledgement's "
+            f"timestamp {encode_datetime(timestamp)}"
+        )
+    return value
+
+
+def tag(key: Any, value: Any, *, addressed: bool) -> str:
+    """A ``key=value`` tag string for the tag endpoints.
+
+    With *addressed*, the tag goes into the URL (``tags/<key=value>/``):
+    Argus' URL pattern cannot match a ``/``, so such values are refused.
+    """
+    check_tag_key(key)
+    if value is None:
+        raise InvalidTagError(f"tag {key!r} has no value (None)")
+    text = value if isinstance(value, str) else str(value)
+    if addressed and "/" in text:
+        raise InvalidTagError(
+            f"tag {key}={text!r} cannot be addressed in an Argus URL (its value contains '/'); "
+            "change the incident's whole tag set with update_incident() instead"
+        )
+    return f"{key}={text}"
+
+
+_URL_SCHEMES = ("http", "https", "ftp", "ftps")
+
+
+def ticket_url(url: Any) -> str:
+    """A ticket URL: an absolute http(s)/ftp(s) URL, or ``""`` to clear it.
+
+    Argus' ``ticket_url/`` endpoints do not check URLs (its PATCH does);
+    pyargus applies the same rule everywhere.
+    """
+    if not isinstance(url, str):
+        raise InvalidArgumentError(f"ticket URL must be a string, not {url!r}")
+    if url == "":
+        return url
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in _URL_SCHEMES or not parts.netloc or url != url.strip():
+        raise InvalidArgumentError(
+            f"ticket URL must be an absolute http(s) URL (or '' to clear it), not {url!r}"
+        )
+    return url
+
+
+#: Event types that Argus' bulk endpoint records *and* applies correctly.
+BULK_EVENT_TYPES = ("CLO", "REO", "OTH", "CHI")
+
+_BULK_REFUSED = {
+    "END": "Argus records bulk END events without closing anything; use bulk_resolve()",
+    "RES": "Argus records bulk RES events without reopening anything; use bulk_post_event() "
+    "with a REO event, or restart_incident() per incident",
+    "ACK": "a bulk ACK event creates no acknowledgement (the incidents stay acked for ever); "
+    "use bulk_acknowledge()",
+    "STA": "STA is created by Argus with the incident",
+    "LES": "LES is created by Argus with the incident",
+}
+
+
+def bulk_event(event: Any) -> Event:
+    """An event for the bulk endpoint: only the types it handles correctly."""
+    new_event(event)
+    if event.type not in BULK_EVENT_TYPES:
+        raise InvalidArgumentError(
+            f"cannot post {event.type} events in bulk: {_BULK_REFUSED[event.type]} "
+            f"(bulk events may be {', '.join(BULK_EVENT_TYPES)})"
+        )
+    return event
+
+
+def credentials(username: Any, password: Any) -> dict[str, str]:
+    for name, value in (("username", username), ("password", password)):
+        if not isinstance(value, str) or not value:
+            raise InvalidArgumentError(f"{name} must be a non-empty string")
+    return {"username": username, "password": password}
+
+
+def source_system_type_name(name: Any) -> str:
+    """A source system type name as Argus accepts it (``str.islower()``)."""
+    if not isinstance(name, str) or not name.islower() or name != name.strip():
+        raise InvalidArgumentError(
+            f"source system type names must be lowercase strings, not {name!r}"
+        )
+    return name
+
+
+def non_empty_str(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{name} must be a non-empty string, not {value!r}")
+    return value
+
+
+_MIN_HEARTBEAT = 60
+_MAX_HEARTBEAT = 24 * 3600
+
+
+def heartbeat_frequency(value: Any) -> int | None:
+    """Seconds between expected heartbeats (60 s to 1 day), from seconds or a timedelta."""
+    if value is None:
+        return None
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value
+    else:
+        raise InvalidArgumentError(
+            f"heartbeat_frequency must be seconds or a timedelta, not {value!r}"
+        )
+    if seconds != int(seconds) or not _MIN_HEARTBEAT <= seconds <= _MAX_HEARTBEAT:
+        raise InvalidArgumentError(
+            f"heartbeat_frequency must be whole seconds from {_MIN_HEARTBEAT} to "
+            f"{_MAX_HEARTBEAT} (1 day), not {value!r}"
+        )
+    return int(seconds)

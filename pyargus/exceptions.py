@@ -13,12 +13,15 @@ Every error pyargus raises is an :class:`ArgusError`. No exception from
     │   │   ├── AuthError                         401 and 403
     │   │   ├── NotFoundError                     404
     │   │   ├── MethodNotAllowedError             405
-    │   │   └── RateLimitError                    429
+    │   │   ├── RateLimitError                    429
+    │   │   └── NotSupportedError                 the server lacks or turned off a feature
     │   ├── ServerError                           5xx
+    │   ├── TicketPluginError                     the server's ticket plugin failed
     │   └── UnexpectedRedirectError               3xx (never followed)
     ├── ClientConnectionError                     no usable answer from the network
     │   └── ClientTimeoutError                    connect or read timeout
-    └── DecodeError                               an answer pyargus cannot understand
+    ├── DecodeError                               an answer pyargus cannot understand
+    └── BulkError                                 a bulk operation failed for some incidents
 
 The class names of the old client (``ClientError``, ``AuthError``,
 ``NotFoundError``, ``ServerError``, ``ClientConnectionError``,
@@ -35,12 +38,16 @@ import json
 import time
 from collections.abc import Mapping
 from datetime import timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import BulkResult
 
 __all__ = [
     "ArgusError",
     "AuthError",
     "BadRequestError",
+    "BulkError",
     "ClientConnectionError",
     "ClientError",
     "ClientTimeoutError",
@@ -53,8 +60,10 @@ __all__ = [
     "InvalidTagError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "NotSupportedError",
     "RateLimitError",
     "ServerError",
+    "TicketPluginError",
     "UnexpectedRedirectError",
     "error_for_response",
     "parse_retry_after",
@@ -281,6 +290,24 @@ class RateLimitError(ClientError):
         return parse_retry_after(self.response.headers.get("Retry-After"))
 
 
+class NotSupportedError(ClientError):
+    """The server lacks this feature or has turned it off.
+
+    For example: no heartbeat endpoint (argus-server before 2.10), no ticket
+    plugin configured, deletion of incidents turned off
+    (``INDELIBLE_INCIDENTS``). ``status_code`` is what Argus answered.
+    """
+
+
+class TicketPluginError(ErrorWithResponse):
+    """The server's ticket plugin could not create a ticket.
+
+    ``status_code`` tells why: 403 the ticket system refused, 503 it could
+    not be reached (``retryable``), 400 no URL came back, 500 the plugin
+    failed.
+    """
+
+
 class ServerError(ErrorWithResponse):
     """5xx: the server (or a proxy in front of it) failed.
 
@@ -353,6 +380,24 @@ class DecodeError(ArgusError):
             message += after_attempts(response.attempts)
         super().__init__(message)
         self.response = response
+
+
+class BulkError(ArgusError):
+    """A bulk operation failed for some (or all) of its incidents.
+
+    Raised by :meth:`pyargus.models.BulkResult.raise_for_failures`.
+
+    :ivar result: the :class:`~pyargus.models.BulkResult`, with what
+        succeeded and what failed.
+    """
+
+    def __init__(self, result: BulkResult[Any]) -> None:
+        failed = result.failed
+        super().__init__(
+            f"{result.operation}: {len(failed)} of {len(result)} incidents failed: "
+            f"{result.describe_failures()}"
+        )
+        self.result = result
 
 
 _STATUS_CLASSES: dict[int, type[ErrorWithResponse]] = {

@@ -22,7 +22,7 @@ from .exceptions import InvalidArgumentError
 from .models import EVENT_TYPES, INFINITY, STATELESS, SourceSystem, Tags
 from .time import encode_datetime, parse_datetime
 
-__all__ = ["Actor", "DateTime", "EndTime", "EventType", "Source", "TagList"]
+__all__ = ["Actor", "DateTime", "EndTime", "EventType", "Source", "TagList", "TypeName"]
 
 
 class DateTime(fields.Field):
@@ -111,6 +111,17 @@ def load_source_system(value: Mapping[str, Any]) -> SourceSystem:
         base_url=value.get("base_url"),
     )
     return source
+
+
+class TypeName(fields.Field):
+    """A source system's type ``{"name": "nav"}`` → ``"nav"``."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        if isinstance(value, Mapping):
+            value = value.get("name")
+        if not isinstance(value, str):
+            raise ValidationError(f"Not a source system type: {value!r}.")
+        return value
 
 
 class Actor(fields.Field):

@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Final, Union
+from typing import Any, ClassVar, Final, Generic, TypeVar, Union
 
-from .exceptions import InvalidArgumentError, InvalidTagError
+from .exceptions import BulkError, InvalidArgumentError, InvalidTagError
 
 __all__ = [
     "EVENT_TYPES",
@@ -20,10 +20,15 @@ __all__ = [
     "LEVELS",
     "STATELESS",
     "Acknowledgement",
+    "BulkItem",
+    "BulkResult",
     "Event",
+    "ExpiringToken",
     "Incident",
+    "ServerMetadata",
     "SourceSystem",
     "Tags",
+    "User",
 ]
 
 #: Argus severity levels: 1 is the most severe.
@@ -480,3 +485,165 @@ class Page:
     results: list[Any] = field(default_factory=list)
     next: str | None = None
     previous: str | None = None
+
+
+@dataclass
+class User:
+    """An Argus user as ``GET auth/user/`` or ``auth/users/{pk}/`` shows it.
+
+    ``admin_url`` is the Django admin URL when the user is staff (only for
+    the current user; ``None`` otherwise).
+    """
+
+    username: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    admin_url: str | None = None
+
+
+@dataclass
+class ExpiringToken:
+    """An API token and when it expires (from ``POST auth/token/login/``).
+
+    The token is never shown by ``repr()``; read :attr:`token` to store it.
+    """
+
+    token: str = field(repr=False)
+    expiry: datetime | None = None
+
+    def __repr__(self) -> str:
+        return f"ExpiringToken(token='…', expiry={self.expiry!r})"
+
+
+_VERSION_NUMBER = re.compile(r"\d+")
+
+
+@dataclass
+class ServerMetadata:
+    """What an Argus server says about itself (``GET /api/``).
+
+    :ivar server_version: the argus-server release, e.g. ``"2.10.2"``.
+    :ivar stable_api_version: the stable REST API version, e.g. ``"v2"``.
+    :ivar ticket_plugin: the dotted path of the ticket plugin, or ``None``
+        when automatic tickets are not configured.
+    :ivar destination_plugins: the dotted paths of the notification media.
+    :ivar schema_urls: the OpenAPI schema paths by API version (``"stable"``,
+        ``"v2"``, ``"v3"``).
+    """
+
+    server_version: str | None = None
+    stable_api_version: str | None = None
+    ticket_plugin: str | None = None
+    destination_plugins: list[str] = field(default_factory=list)
+    schema_urls: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def version_info(self) -> tuple[int, ...]:
+        """The leading numbers of :attr:`server_version`, for comparisons.
+
+        ``"2.10.2"`` gives ``(2, 10, 2)``, ``"2.11.0.dev3+g1a2b"`` gives
+        ``(2, 11, 0)``; an unknown version gives ``()``.
+
+        >>> ServerMetadata(server_version="2.10.2").version_info >= (2, 10)
+        True
+        """
+        numbers = []
+        for part in (self.server_version or "").split("."):
+            match = _VERSION_NUMBER.match(part)
+            if match is None:
+                break
+            numbers.append(int(match.group()))
+            if match.end() != len(part):
+                break
+        return tuple(numbers)
+
+
+T = TypeVar("T")
+
+
+@dataclass
+class BulkItem(Generic[T]):
+    """The outcome of a bulk operation for one incident.
+
+    :ivar incident: the incident's pk.
+    :ivar status: the HTTP status Argus reported for this incident (201 on
+        success, 400 for an unknown incident), or the status of the request
+        that failed; ``200`` when nothing had to be done.
+    :ivar value: what was created or set (an :class:`Event`, an
+        :class:`Acknowledgement`, the ticket URL), or ``None``.
+    :ivar error: why it failed (``None`` on success).
+    """
+
+    incident: int
+    status: int | None = None
+    value: T | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the operation succeeded for this incident."""
+        return self.error is None
+
+
+class BulkResult(Mapping[int, BulkItem[T]]):
+    """The per-incident outcome of a bulk operation: ``pk -> BulkItem``.
+
+    Argus answers a bulk request with success (201) as soon as one incident
+    succeeded, so check :attr:`ok` or call :meth:`raise_for_failures`:
+
+    >>> result = BulkResult([BulkItem(1, 201, "x"), BulkItem(2, 400, None, "not found")])
+    >>> result.ok, list(result.succeeded), list(result.failed)
+    (False, [1], [2])
+    """
+
+    __slots__ = ("_items", "operation")
+
+    def __init__(self, items: Iterable[BulkItem[T]] = (), operation: str = "bulk operation"):
+        self._items: dict[int, BulkItem[T]] = {item.incident: item for item in items}
+        #: What was done, for messages (e.g. ``"bulk_acknowledge"``).
+        self.operation = operation
+
+    def __getitem__(self, pk: int) -> BulkItem[T]:
+        return self._items[pk]
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        failed = self.failed
+        return (
+            f"<BulkResult {self.operation}: {len(self) - len(failed)} succeeded, "
+            f"{len(failed)} failed{': ' + ', '.join(map(str, failed)) if failed else ''}>"
+        )
+
+    @property
+    def ok(self) -> bool:
+        """Whether every incident succeeded."""
+        return all(item.ok for item in self._items.values())
+
+    @property
+    def succeeded(self) -> dict[int, T | None]:
+        """``pk -> value`` of the incidents that succeeded."""
+        return {pk: item.value for pk, item in self._items.items() if item.ok}
+
+    @property
+    def failed(self) -> dict[int, BulkItem[T]]:
+        """``pk -> BulkItem`` of the incidents that failed."""
+        return {pk: item for pk, item in self._items.items() if not item.ok}
+
+    def describe_failures(self) -> str:
+        """One line naming every failed incident and why."""
+        return "; ".join(
+            f"#{pk}: {item.error} (status {item.status})" for pk, item in self.failed.items()
+        )
+
+    def raise_for_failures(self) -> BulkResult[T]:
+        """Raise :class:`~pyargus.exceptions.BulkError` unless every incident
+        succeeded; return the result otherwise (for chaining)."""
+        if not self.ok:
+            raise BulkError(self)
+        return self

@@ -10,20 +10,56 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, fields, post_dump
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump
 
 from . import fields as argus_fields
+from .exceptions import describe_body
 from .fastschema import FastSchema
-from .models import STATELESS, Acknowledgement, Event, Incident, Page
+from .models import (
+    STATELESS,
+    Acknowledgement,
+    BulkItem,
+    BulkResult,
+    Event,
+    ExpiringToken,
+    Incident,
+    Page,
+    ServerMetadata,
+    SourceSystem,
+    User,
+)
 
 __all__ = [
     "acknowledgement",
+    "acknowledgement_expiration",
+    "acknowledgement_request",
     "acknowledgements",
+    "bulk_acknowledgement_request",
+    "bulk_acknowledgement_result",
+    "bulk_event_request",
+    "bulk_event_result",
+    "bulk_ticket_url_request",
+    "bulk_ticket_url_result",
+    "count",
+    "credentials",
     "event",
+    "event_page",
     "events",
+    "expiring_token",
     "incident",
     "incident_page",
     "incident_patch",
+    "server_metadata",
+    "source_system",
+    "source_system_create",
+    "source_system_type",
+    "source_system_types",
+    "source_system_update",
+    "source_systems",
+    "tag",
+    "tags",
+    "ticket_url",
+    "user",
 ]
 
 
@@ -132,6 +168,245 @@ class IncidentPageSchema(ArgusSchema):
     results = Results(IncidentSchema(), required=True)
 
 
+class EventPageSchema(ArgusSchema):
+    """A page of ``GET incidents/events/``."""
+
+    model = Page
+
+    next = fields.String(allow_none=True, load_default=None)
+    previous = fields.String(allow_none=True, load_default=None)
+    results = Results(EventSchema(), required=True)
+
+
+class CountSchema(ArgusSchema):
+    """``{"count": N, "params": {...}}`` of ``GET incidents/?count`` → ``N``."""
+
+    count = fields.Integer(required=True)
+
+    def make_model(self, data: dict[str, Any]) -> int:
+        return data["count"]
+
+
+# Acknowledgements
+
+
+class AcknowledgementRequestSchema(ArgusSchema):
+    """The flat body of ``POST incidents/<pk>/acks/`` (dumped from a dict)."""
+
+    timestamp = argus_fields.DateTime(required=True)
+    description = fields.String()
+    expiration = argus_fields.DateTime()
+
+
+class AcknowledgementExpirationSchema(ArgusSchema):
+    """The body of ``PUT incidents/<pk>/acks/<pk>/``: ``{"expiration": datetime|null}``.
+
+    ``null`` (never expires) is sent explicitly.
+    """
+
+    expiration = argus_fields.DateTime(allow_none=True)
+
+    @post_dump
+    def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {"expiration": data.get("expiration")}
+
+
+# Tags and tickets
+
+
+class TagSchema(ArgusSchema):
+    """One v2 tag ``{"tag": "key=value"}`` ↔ ``(key, value)``."""
+
+    tag = fields.String(required=True)
+
+    def make_model(self, data: dict[str, Any]) -> tuple[str, str]:
+        key, _, value = data["tag"].partition("=")
+        return (key, value)
+
+
+class TicketUrlSchema(ArgusSchema):
+    """``{"ticket_url": url}`` ↔ the URL (dumped from a dict; ``""`` clears it)."""
+
+    ticket_url = fields.String(required=True)
+
+    def make_model(self, data: dict[str, Any]) -> str:
+        return data["ticket_url"]
+
+
+# Bulk operations
+
+
+class BulkChanges(fields.Field):
+    """The ``changes`` of a bulk answer ``{"<pk>": {key: obj, "status", "errors"}}``.
+
+    Loads a list of :class:`~pyargus.models.BulkItem`, each value loaded
+    with *schema* (or taken as is when *schema* is ``None``).
+    """
+
+    def __init__(self, key: str, schema: Schema | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.key = key
+        self.schema = schema
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[BulkItem]:
+        if not isinstance(value, dict):
+            raise ValidationError(f"Not a mapping of changes: {value!r}.")
+        items = []
+        for pk, change in value.items():
+            if not isinstance(change, dict) or not isinstance(change.get("status"), int):
+                raise ValidationError(f"Not a change: {change!r}.")
+            try:
+                incident = int(pk)
+            except ValueError:
+                raise ValidationError(f"Not an incident id: {pk!r}.") from None
+            status = change["status"]
+            errors = change.get("errors")
+            obj = change.get(self.key)
+            if obj is not None and self.schema is not None:
+                obj = self.schema.load(obj)
+            if errors or not 200 <= status < 300:
+                if isinstance(errors, dict) and set(errors) == {"ids"}:
+                    errors = errors["ids"]  # "Incident with id N could not be found."
+                error = describe_body(errors) or f"failed with status {status}"
+                items.append(BulkItem(incident, status, obj, error))
+            else:
+                items.append(BulkItem(incident, status, obj, None))
+        return items
+
+
+class BulkResultSchema(ArgusSchema):
+    """An answer of a bulk endpoint ``{"changes": {...}}`` → :class:`BulkResult`."""
+
+    def make_model(self, data: dict[str, Any]) -> BulkResult:
+        return BulkResult(data["changes"])
+
+
+class BulkAcknowledgementResultSchema(BulkResultSchema):
+    changes = BulkChanges("ack", AcknowledgementSchema(), required=True)
+
+
+class BulkEventResultSchema(BulkResultSchema):
+    changes = BulkChanges("event", EventSchema(), required=True)
+
+
+class BulkTicketUrlResultSchema(BulkResultSchema):
+    changes = BulkChanges("ticket_url", None, required=True)
+
+
+class BulkAcknowledgementRequestSchema(ArgusSchema):
+    """``{"ids": [...], "ack": {...}}`` (dumped from a dict)."""
+
+    ids = fields.List(fields.Integer(), required=True)
+    ack = fields.Nested(AcknowledgementRequestSchema, required=True)
+
+
+class BulkEventRequestSchema(ArgusSchema):
+    """``{"ids": [...], "event": {...}}`` (dumped from a dict with an :class:`Event`)."""
+
+    ids = fields.List(fields.Integer(), required=True)
+    event = fields.Nested(EventSchema, required=True)
+
+
+class BulkTicketUrlRequestSchema(ArgusSchema):
+    """``{"ids": [...], "ticket_url": url}`` (dumped from a dict)."""
+
+    ids = fields.List(fields.Integer(), required=True)
+    ticket_url = fields.String(required=True)
+
+
+# Source systems
+
+
+class SourceSystemSchema(ArgusSchema):
+    """A source system as Argus returns it (``type`` loads as the type's name)."""
+
+    model = SourceSystem
+
+    pk = fields.Integer(load_only=True)
+    name = fields.String()
+    type = argus_fields.TypeName(load_only=True)
+    user = fields.Integer(load_only=True, allow_none=True)
+    base_url = fields.String(load_only=True, allow_none=True)
+
+
+class SourceSystemCreateSchema(ArgusSchema):
+    """The body of ``POST incidents/sources/`` (dumped from a dict)."""
+
+    name = fields.String(required=True)
+    type = fields.String(required=True)
+    username = fields.String()
+    base_url = fields.String()
+    heartbeat_frequency = fields.Integer()
+
+
+class SourceSystemUpdateSchema(ArgusSchema):
+    """The body of ``PUT incidents/sources/<pk>/``: only ``name`` can change."""
+
+    name = fields.String(required=True)
+
+
+class SourceSystemTypeSchema(ArgusSchema):
+    """A source system type ``{"name": "nav"}`` ↔ ``"nav"`` (dumped from a dict)."""
+
+    name = fields.String(required=True)
+
+    def make_model(self, data: dict[str, Any]) -> str:
+        return data["name"]
+
+
+# Users, tokens and the server
+
+
+class UserSchema(ArgusSchema):
+    """A user (``auth/user/`` adds ``admin_url``)."""
+
+    model = User
+
+    username = fields.String()
+    first_name = fields.String()
+    last_name = fields.String()
+    email = fields.String()
+    admin_url = fields.String(allow_none=True)
+
+
+class CredentialsSchema(ArgusSchema):
+    """The JSON body of ``POST auth/token/login/`` (dumped from a dict)."""
+
+    username = fields.String(required=True)
+    password = fields.String(required=True)
+
+
+class ExpiringTokenSchema(ArgusSchema):
+    """``{"expiry": datetime, "token": str}`` → :class:`ExpiringToken`."""
+
+    model = ExpiringToken
+
+    token = fields.String(required=True, load_only=True)
+    expiry = argus_fields.DateTime(allow_none=True, load_only=True)
+
+
+class ServerMetadataSchema(ArgusSchema):
+    """``GET /api/`` (hyphenated keys) → :class:`ServerMetadata`."""
+
+    model = ServerMetadata
+
+    server_version = fields.String(data_key="server-version", required=True)
+    api_version = fields.Dict(data_key="api-version", load_default=dict)
+    jsonapi_schema = fields.Dict(data_key="jsonapi-schema", load_default=dict)
+    ticket_plugin = fields.String(allow_none=True, load_default=None)
+    destination_plugins = fields.List(fields.String(), allow_none=True, load_default=None)
+
+    def make_model(self, data: dict[str, Any]) -> ServerMetadata:
+        api_version = data.get("api_version") or {}
+        return ServerMetadata(
+            server_version=data["server_version"],
+            stable_api_version=api_version.get("stable"),
+            ticket_plugin=data.get("ticket_plugin"),
+            destination_plugins=list(data.get("destination_plugins") or ()),
+            schema_urls=dict(data.get("jsonapi_schema") or {}),
+        )
+
+
 incident = IncidentSchema()
 incident_patch = EditableIncidentSchema()
 incident_page = IncidentPageSchema()
@@ -139,3 +414,26 @@ event = EventSchema()
 events = EventSchema(many=True)
 acknowledgement = AcknowledgementSchema()
 acknowledgements = AcknowledgementSchema(many=True)
+event_page = EventPageSchema()
+count = CountSchema()
+acknowledgement_request = AcknowledgementRequestSchema()
+acknowledgement_expiration = AcknowledgementExpirationSchema()
+tag = TagSchema()
+tags = TagSchema(many=True)
+ticket_url = TicketUrlSchema()
+bulk_acknowledgement_request = BulkAcknowledgementRequestSchema()
+bulk_acknowledgement_result = BulkAcknowledgementResultSchema()
+bulk_event_request = BulkEventRequestSchema()
+bulk_event_result = BulkEventResultSchema()
+bulk_ticket_url_request = BulkTicketUrlRequestSchema()
+bulk_ticket_url_result = BulkTicketUrlResultSchema()
+source_system = SourceSystemSchema()
+source_systems = SourceSystemSchema(many=True)
+source_system_create = SourceSystemCreateSchema()
+source_system_update = SourceSystemUpdateSchema()
+source_system_type = SourceSystemTypeSchema()
+source_system_types = SourceSystemTypeSchema(many=True)
+user = UserSchema()
+credentials = CredentialsSchema()
+expiring_token = ExpiringTokenSchema()
+server_metadata = ServerMetadataSchema()

@@ -192,7 +192,7 @@ class Transport(RequestsClient):
     def __init__(
         self,
         api_root_url: str,
-        token: str,
+        token: str | None,
         *,
         timeout: Timeout = DEFAULT_TIMEOUT,
         retries: int | RetryPolicy | None = None,
@@ -207,7 +207,8 @@ class Transport(RequestsClient):
         super().__init__(self.session)
         self.api_root_url = api_root_url
         self._origin = _origin(api_root_url)
-        self._auth = f"Token {token}"
+        self._auth: str | None = None
+        self.set_token(token)
         self._sleep = time.sleep
 
     def __repr__(self) -> str:
@@ -215,6 +216,10 @@ class Transport(RequestsClient):
 
     def __del__(self) -> None:
         """Nothing to release here (uplink's ``__del__`` needs its ``__init__`` to have run)."""
+
+    def set_token(self, token: str | None) -> None:
+        """Send *token* from now on (``None``: send no ``Authorization``, e.g. to log in)."""
+        self._auth = None if token is None else f"Token {token}"
 
     def close(self) -> None:
         if self.owns_session:
@@ -228,7 +233,8 @@ class Transport(RequestsClient):
         method, url, extras = request
         headers = dict(extras.get("headers") or {})
         if _origin(url) == self._origin:
-            headers["Authorization"] = self._auth
+            if self._auth is not None:
+                headers["Authorization"] = self._auth
         else:
             log.warning("not sending the API token to %s (outside the API root)", _path(url))
             headers["Authorization"] = None  # also drops one set on the session

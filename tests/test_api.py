@@ -8,6 +8,7 @@ from marshmallow import Schema
 
 from pyargus import schemas
 from pyargus.api import ArgusAPI
+from pyargus.exceptions import ServerError
 from pyargus.models import Event, Incident, Tags
 from pyargus.transport import Transport
 
@@ -110,3 +111,49 @@ def test_acknowledgements(api, requests_mock):
 def test_repr(api):
     assert repr(api) == f"<ArgusAPI {API}>"
     assert TOKEN not in repr(api)
+
+
+ROOT = API.rsplit("api/v2/", 1)[0]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "method", "url"),
+    [
+        ("count_incidents", {"count": ""}, "GET", API + "incidents/?count="),
+        ("count_my_incidents", {"count": ""}, "GET", API + "incidents/mine/?count="),
+        ("delete_incident", (5,), "DELETE", API + "incidents/5/"),
+        ("update_ticket_url", (5, {"ticket_url": ""}), "PUT", API + "incidents/5/ticket_url/"),
+        ("create_automatic_ticket", (5,), "PUT", API + "incidents/5/automatic-ticket/"),
+        ("list_events", {"page_size": "2"}, "GET", API + "incidents/events/?page_size=2"),
+        ("retrieve_incident_event", (5, 7), "GET", API + "incidents/5/events/7/"),
+        ("retrieve_incident_acknowledgement", (5, 7), "GET", API + "incidents/5/acks/7/"),
+        ("list_incident_tags", (5,), "GET", API + "incidents/5/tags/"),
+        ("retrieve_incident_tag", (5, "k=v"), "GET", API + "incidents/5/tags/k%3Dv/"),
+        ("delete_incident_tag", (5, "k=a b"), "DELETE", API + "incidents/5/tags/k%3Da%20b/"),
+        ("create_incident_tag", (5, {"tag": "k=v"}), "POST", API + "incidents/5/tags/"),
+        ("list_source_systems", (), "GET", API + "incidents/sources/"),
+        ("retrieve_source_system", (2,), "GET", API + "incidents/sources/2/"),
+        ("update_source_system", (2, {"name": "n"}), "PUT", API + "incidents/sources/2/"),
+        ("send_heartbeat", (), "POST", API + "incidents/sources/heartbeat/"),
+        ("probe_heartbeat", (), "GET", API + "incidents/sources/heartbeat/"),
+        ("list_source_system_types", (), "GET", API + "incidents/source-types/"),
+        ("retrieve_source_system_type", ("nav",), "GET", API + "incidents/source-types/nav/"),
+        ("refresh_token", (), "POST", API + "auth/token/login/"),
+        ("logout", (), "POST", API + "auth/token/logout/"),
+        ("logout_all", (), "POST", API + "auth/token/logoutall"),
+        ("retrieve_current_user", (), "GET", API + "auth/user/"),
+        ("retrieve_user", (3,), "GET", API + "auth/users/3/"),
+        ("retrieve_metadata", (), "GET", ROOT + "api/"),
+        ("health_check", (), "GET", ROOT + ".still-alive/"),
+    ],
+)
+def test_incident_side_declarations_send_the_right_request(
+    api, requests_mock, name, args, method, url
+):
+    requests_mock.register_uri(method, url.split("?")[0], status_code=599)
+    call = getattr(api, name)
+    with pytest.raises(ServerError):
+        call(**args) if isinstance(args, dict) else call(*args)
+    request = requests_mock.last_request
+    assert (request.method, request.url) == (method, url)
+    assert request.headers["Authorization"] == f"Token {TOKEN}"

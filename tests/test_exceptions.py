@@ -183,3 +183,29 @@ def test_error_response_compat_attributes():
     assert resp.client_response.reason_phrase == "Not Found"
     assert resp.headers == {"A": "b"}
     assert "404" in repr(resp)
+
+
+def test_new_classes_fit_the_hierarchy():
+    from pyargus.exceptions import BulkError, NotSupportedError, TicketPluginError
+
+    assert issubclass(NotSupportedError, ClientError)
+    assert issubclass(TicketPluginError, ErrorWithResponse)
+    assert not issubclass(TicketPluginError, ClientError)
+    assert issubclass(BulkError, ArgusError)
+    assert not issubclass(BulkError, ErrorWithResponse)
+
+
+def test_bulk_error_names_every_failure():
+    from pyargus.exceptions import BulkError
+    from pyargus.models import BulkItem, BulkResult
+
+    result = BulkResult(
+        [BulkItem(1, 201, "x"), BulkItem(7, 400, None, "Incident with id 7 could not be found.")],
+        "bulk_set_ticket_url",
+    )
+    error = BulkError(result)
+    assert str(error) == (
+        "bulk_set_ticket_url: 1 of 2 incidents failed: "
+        "#7: Incident with id 7 could not be found. (status 400)"
+    )
+    assert error.result is result and not error.retryable

@@ -228,3 +228,55 @@ class TestPage:
         with pytest.raises(ValidationError) as info:
             schemas.incident_page.load(page_json([incident_json(), incident_json(start_time="x")]))
         assert "start_time" in str(info.value.messages)
+
+
+class TestIncidentSideShapes:
+    def test_bulk_changes(self):
+        from .wire import bulk_json
+
+        result = schemas.bulk_event_result.load(
+            bulk_json("event", {1: event_json()}, missing=(999999,))
+        )
+        assert list(result) == [999999, 1]
+        assert result[1].value == schemas.event.load(event_json())
+        assert result[999999].error == "Incident with id 999999 could not be found."
+
+    def test_other_per_incident_errors_are_described(self):
+        body = {"changes": {"3": {"ticket_url": None, "status": 400, "errors": {"x": ["bad"]}}}}
+        assert schemas.bulk_ticket_url_result.load(body)[3].error == "x: bad"
+        body = {"changes": {"3": {"ticket_url": None, "status": 500, "errors": None}}}
+        assert schemas.bulk_ticket_url_result.load(body)[3].error == "failed with status 500"
+
+    @pytest.mark.parametrize(
+        "changes",
+        [[], {"x": {"status": 201}}, {"1": {"status": "201"}}, {"1": "ok"}, None],
+    )
+    def test_bad_bulk_shapes(self, changes):
+        with pytest.raises(ValidationError):
+            schemas.bulk_acknowledgement_result.load({"changes": changes})
+
+    def test_metadata_with_missing_optional_keys(self):
+        meta = schemas.server_metadata.load({"server-version": "2.9.1", "extra": 1})
+        assert (meta.server_version, meta.stable_api_version) == ("2.9.1", None)
+        assert (meta.ticket_plugin, meta.destination_plugins, meta.schema_urls) == (None, [], {})
+        with pytest.raises(ValidationError):
+            schemas.server_metadata.load({"api-version": {"stable": "v2"}})
+
+    def test_source_system_type_loads_as_its_name(self):
+        source = schemas.source_system.load(
+            {"pk": 1, "name": "nav", "type": {"name": "nav"}, "user": 2, "base_url": "", "x": 1}
+        )
+        assert source == SourceSystem(pk=1, name="nav", type="nav", user=2, base_url="")
+        with pytest.raises(ValidationError):
+            schemas.source_system.load({"pk": 1, "name": "nav", "type": 5})
+
+    def test_request_bodies(self):
+        when = datetime(2026, 1, 1, tzinfo=OSLO)
+        assert schemas.acknowledgement_request.dump(
+            {"timestamp": when, "description": None, "expiration": None}
+        ) == {"timestamp": "2026-01-01T00:00:00+01:00"}
+        assert schemas.acknowledgement_expiration.dump({"expiration": None}) == {"expiration": None}
+        assert schemas.bulk_event_request.dump(
+            {"ids": [1, 2], "event": Event(type="CLO", timestamp=when)}
+        ) == {"ids": [1, 2], "event": {"type": "CLO", "timestamp": "2026-01-01T00:00:00+01:00"}}
+        assert schemas.ticket_url.dump({"ticket_url": ""}) == {"ticket_url": ""}

@@ -346,3 +346,14 @@ def test_timeout_as_a_list(requests_mock):
 def test_parse_retry_after(value, seconds):
     now = datetime(2015, 10, 21, 7, 28, tzinfo=timezone.utc).timestamp()
     assert parse_retry_after(value, now=now) == seconds
+
+
+def test_no_token_sends_no_authorization_and_the_token_can_be_switched(requests_mock):
+    requests_mock.post(API + "auth/token/login/", text="{}")
+    transport = Transport(API, None)
+    send(transport, "POST", API + "auth/token/login/")
+    assert "Authorization" not in requests_mock.last_request.headers
+    transport.set_token("new-token")
+    send(transport, "POST", API + "auth/token/login/")
+    assert requests_mock.last_request.headers["Authorization"] == "Token new-token"
+    assert "new-token" not in repr(transport)

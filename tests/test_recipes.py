@@ -1,0 +1,160 @@
+"""docs/recipes.rst: every recipe runs, against autospec'd clients (signatures checked)."""
+
+import re
+import textwrap
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from pyargus.client import Client
+from pyargus.exceptions import ErrorResponse, NotSupportedError, ServerError
+from pyargus.models import (
+    Acknowledgement,
+    BulkItem,
+    BulkResult,
+    Event,
+    Incident,
+    ServerMetadata,
+    User,
+)
+
+DOC = Path(__file__).parent.parent / "docs" / "recipes.rst"
+UNTIL = datetime(2026, 1, 1, 14, tzinfo=timezone.utc)
+
+
+def recipes(path: Path = DOC) -> dict[str, str]:
+    """``{section title: code}`` of the ``code-block:: python`` blocks (joined per section)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    found: dict[str, str] = {}
+    section = ""
+    index = 0
+    while index < len(lines):
+        if index + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[index + 1]):
+            section = lines[index].strip()
+        if lines[index].strip() == ".. code-block:: python":
+            index += 1
+            block = []
+            while index < len(lines) and (not lines[index] or lines[index].startswith("    ")):
+                block.append(lines[index])
+                index += 1
+            found[section] = found.get(section, "") + textwrap.dedent("\n".join(block)) + "\n"
+            continue
+        index += 1
+    return found
+
+
+RECIPES = recipes()
+
+
+def fake_client():
+    return mock.create_autospec(Client, instance=True)
+
+
+@pytest.fixture
+def names():
+    client, operator = fake_client(), fake_client()
+    return {"client": client, "operator": operator, "incident_pk": 42}
+
+
+def run(title: str, names: dict) -> dict:
+    exec(compile(RECIPES[title], f"{DOC}:{title}", "exec"), names)  # noqa: S102
+    return names
+
+
+def test_the_recipes_are_there():
+    assert set(RECIPES) == {
+        "Acknowledge incidents",
+        "Close incidents in bulk",
+        "Tickets",
+        "Heartbeat loop",
+        "Check the server and the token",
+    }
+
+
+def test_acknowledge(names, capsys):
+    operator = names["operator"]
+    ack = Acknowledgement(pk=7, event=Event(actor="alice"), expiration=UNTIL)
+    operator.get_incidents.side_effect = lambda **filters: iter([Incident(pk=1)])
+    operator.acknowledge_incident.return_value = ack
+    operator.bulk_acknowledge.return_value = BulkResult(
+        [BulkItem(1, 201, ack), BulkItem(2, 400, None, "Incident with id 2 could not be found.")]
+    )
+    run("Acknowledge incidents", names)
+    assert operator.get_incidents.call_args_list[0] == mock.call(
+        open=True, acked=False, tags={"host": "db1"}
+    )
+    incident, description = operator.acknowledge_incident.call_args.args
+    expiration = operator.acknowledge_incident.call_args.kwargs["expiration"]
+    assert (incident.pk, description) == (1, "Looking into it")
+    assert expiration - datetime.now(timezone.utc) > timedelta(hours=3)
+    operator.bulk_acknowledge.assert_called_once_with([1], "Planned maintenance")
+    out = capsys.readouterr().out
+    assert "#1 acknowledged by alice until 2026-01-01 14:00:00+00:00" in out
+    assert "#2 not acknowledged: Incident with id 2 could not be found." in out
+
+
+def test_close_in_bulk(names, capsys):
+    client = names["client"]
+    retired = iter([Incident(pk=3)])
+    client.get_my_incidents.return_value = retired
+    client.bulk_resolve.return_value = BulkResult([BulkItem(3, 400, None, "stateless")])
+    run("Close incidents in bulk", names)
+    client.get_my_incidents.assert_called_once_with(open=True, tags={"check": "legacy_backup"})
+    client.bulk_resolve.assert_called_once_with(retired, "The legacy backup check was retired")
+    assert "still open: #3: stateless (status 400)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("plugin", [True, False])
+def test_tickets(names, capsys, plugin):
+    operator = names["operator"]
+    operator.get_incident.return_value = Incident(pk=42, ticket_url="")
+    if plugin:
+        operator.create_automatic_ticket.return_value = "https://tickets.example.org/7"
+    else:
+        operator.create_automatic_ticket.side_effect = NotSupportedError(ErrorResponse(400))
+        operator.set_ticket_url.return_value = "https://tickets.example.org/OPS-1234"
+    run("Tickets", names)
+    operator.get_incident.assert_called_once_with(42)
+    url = "https://tickets.example.org/7" if plugin else "https://tickets.example.org/OPS-1234"
+    assert f"#42 has ticket {url}" in capsys.readouterr().out
+    assert operator.set_ticket_url.called is not plugin
+
+
+def test_heartbeat_loop_retries_transient_errors_and_stops(names, monkeypatch):
+    client = names["client"]
+    client.supports_heartbeat.return_value = True
+    client.send_heartbeat.side_effect = [ServerError(ErrorResponse(503)), None]
+    sleeps = []
+    namespace = run("Heartbeat loop", names)
+    monkeypatch.setattr(namespace["time"], "sleep", sleeps.append)
+    rounds = iter([True, True, False])
+    namespace["send_heartbeats"](client, every=30, running=lambda: next(rounds))
+    assert client.send_heartbeat.call_count == 2
+    assert sleeps == [30, 30]
+
+
+def test_heartbeat_loop_needs_the_endpoint(names):
+    client = names["client"]
+    client.supports_heartbeat.return_value = False
+    namespace = run("Heartbeat loop", names)
+    with pytest.raises(SystemExit, match=r"2\.10"):
+        namespace["send_heartbeats"](client)
+    client.send_heartbeat.assert_not_called()
+
+
+@pytest.mark.parametrize(("version", "ok"), [("2.10.2", True), ("2.9.1", False)])
+def test_check(names, capsys, version, ok):
+    client = names["client"]
+    client.get_server_metadata.return_value = ServerMetadata(
+        server_version=version, stable_api_version="v2"
+    )
+    client.is_alive.return_value = True
+    client.get_current_user.return_value = User(username="testsource")
+    if ok:
+        run("Check the server and the token", names)
+        assert "logged in as testsource" in capsys.readouterr().out
+    else:
+        with pytest.raises(SystemExit, match=r"2\.10 or later"):
+            run("Check the server and the token", names)
