@@ -26,18 +26,26 @@ cleanup guarantees.
 
 from __future__ import annotations
 
-from .errors import HarnessError, ServerStartError
-from .external import external_server_from_env
-from .server import (
-    ADMIN_USERNAME,
-    DEFAULT_TIME_ZONE,
-    OTHER_SOURCE_NAME,
-    SOURCE_NAME,
-    SOURCE_TYPE,
-    ArgusServer,
-    ServerInfo,
-)
-from .venv import DEFAULT_ARGUS_VERSION, PINS, default_cache_dir
+import importlib
+from typing import Any
+
+# Loaded on first use: the pytest plugin imports this package in every pytest
+# session of every project that has pyargus installed.
+_LAZY = {
+    "ADMIN_USERNAME": "server",
+    "DEFAULT_ARGUS_VERSION": "defaults",
+    "DEFAULT_TIME_ZONE": "defaults",
+    "OTHER_SOURCE_NAME": "server",
+    "PINS": "venv",
+    "SOURCE_NAME": "server",
+    "SOURCE_TYPE": "server",
+    "ArgusServer": "server",
+    "HarnessError": "errors",
+    "ServerInfo": "server",
+    "ServerStartError": "errors",
+    "default_cache_dir": "venv",
+    "external_server_from_env": "external",
+}
 
 __all__ = [
     "ADMIN_USERNAME",
@@ -54,3 +62,10 @@ __all__ = [
     "default_cache_dir",
     "external_server_from_env",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pyargus.testing' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)

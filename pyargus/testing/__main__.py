@@ -15,9 +15,9 @@ import signal
 import sys
 import time
 
-from .external import ENV_API_URL, ENV_TOKENS
-from .server import DEFAULT_TIME_ZONE, ArgusServer
-from .venv import DEFAULT_ARGUS_VERSION
+from .defaults import DEFAULT_ARGUS_VERSION, DEFAULT_TIME_ZONE, ENV_API_URL
+from .external import ENV_TOKENS
+from .server import ArgusServer
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,12 +15,12 @@ import urllib.request
 from collections.abc import Mapping
 from typing import Any
 
+from .defaults import ENV_API_URL
 from .errors import HarnessError
 from .server import ServerInfo
 
 __all__ = ["ENV_API_URL", "ENV_TOKENS", "external_server_from_env"]
 
-ENV_API_URL = "PYARGUS_TEST_API_URL"
 #: The token variable of each role.
 ENV_TOKENS: Mapping[str, str] = {
     "source": "PYARGUS_TEST_SOURCE_TOKEN",

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .errors import HarnessError
-from .external import ENV_API_URL, external_server_from_env
-from .server import DEFAULT_TIME_ZONE, ArgusServer, ServerInfo
-from .venv import DEFAULT_ARGUS_VERSION
+# Only the defaults at import time: pytest loads this plugin in every session
+# of every project that installs pyargus; the harness is imported on first use.
+from .defaults import DEFAULT_ARGUS_VERSION, DEFAULT_TIME_ZONE, ENV_API_URL
 
 if TYPE_CHECKING:
     from pyargus.client import Client
+
+    from .server import ArgusServer, ServerInfo
 
 _TIMINGS = pytest.StashKey[dict[str, Any]]()
 
@@ -95,6 +96,9 @@ def _argus_server_process(request: pytest.FixtureRequest) -> Iterator[ArgusServe
     if os.environ.get(ENV_API_URL, "").strip():
         yield None
         return
+    from .errors import HarnessError
+    from .server import ArgusServer
+
     config = request.config
     server = ArgusServer(
         config.getoption("--argus-version"),
@@ -130,6 +134,9 @@ def argus_server(_argus_server_process: ArgusServer | None) -> ServerInfo:
     """
     if _argus_server_process is not None:
         return _argus_server_process.info
+    from .errors import HarnessError
+    from .external import external_server_from_env
+
     try:
         info = external_server_from_env()
     except HarnessError as error:
@@ -157,6 +164,8 @@ def argus_empty_db(
 
 
 def _client(info: ServerInfo, role: str) -> Client:
+    from .errors import HarnessError
+
     try:
         return info.client(role)
     except HarnessError as error:

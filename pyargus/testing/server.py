@@ -42,10 +42,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import postgres
+from .defaults import DEFAULT_ARGUS_VERSION, DEFAULT_TIME_ZONE
 from .errors import HarnessError, ServerStartError
 from .postgres import Background, PostgresCluster, log_tail
 from .processes import RunState, clean_stale, remove_tree
-from .venv import DEFAULT_ARGUS_VERSION, default_cache_dir, ensure_venv, file_lock
+from .venv import default_cache_dir, ensure_venv, file_lock
 
 if TYPE_CHECKING:
     from pyargus.client import Client
@@ -62,7 +63,6 @@ __all__ = [
 
 #: The server's time zone unless told otherwise; not UTC on purpose, so
 #: that time zone mistakes show.
-DEFAULT_TIME_ZONE = "Europe/Oslo"
 #: The source system that the ``argus_client`` fixture posts as.
 SOURCE_NAME = "testsource"
 #: A second source system, for "mine versus all" tests.

@@ -32,6 +32,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .defaults import DEFAULT_ARGUS_VERSION
 from .errors import ServerStartError
 from .processes import RunState, remove_tree
 
@@ -46,7 +47,6 @@ __all__ = [
 ]
 
 #: The argus-server release the harness installs unless told otherwise.
-DEFAULT_ARGUS_VERSION = "2.10.2"
 
 #: Exact versions of the server's dependencies known to work with argus-server 2.10.
 PINS: Mapping[str, str] = {
