@@ -1,7 +1,5 @@
-"""docs/recipes.rst: every recipe runs, against autospec'd clients (signatures checked)."""
+"""The recipes of README.rst: every recipe runs, against autospec'd clients (signatures checked)."""
 
-import re
-import textwrap
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from unittest import mock
@@ -20,28 +18,18 @@ from pyargus.models import (
     User,
 )
 
-DOC = Path(__file__).parent.parent / "docs" / "recipes.rst"
+from .docs import README, code_blocks
+
+DOC = README
 UNTIL = datetime(2026, 1, 1, 14, tzinfo=timezone.utc)
 
 
 def recipes(path: Path = DOC) -> dict[str, str]:
-    """``{section title: code}`` of the ``code-block:: python`` blocks (joined per section)."""
-    lines = path.read_text(encoding="utf-8").splitlines()
+    """``{section title: code}`` of the "Recipes" chapter (blocks joined per section)."""
     found: dict[str, str] = {}
-    section = ""
-    index = 0
-    while index < len(lines):
-        if index + 1 < len(lines) and re.fullmatch(r"-{3,}", lines[index + 1]):
-            section = lines[index].strip()
-        if lines[index].strip() == ".. code-block:: python":
-            index += 1
-            block = []
-            while index < len(lines) and (not lines[index] or lines[index].startswith("    ")):
-                block.append(lines[index])
-                index += 1
-            found[section] = found.get(section, "") + textwrap.dedent("\n".join(block)) + "\n"
-            continue
-        index += 1
+    for block in code_blocks(path):
+        if block.chapter == "Recipes" and block.section:
+            found[block.section] = found.get(block.section, "") + block.code + "\n"
     return found
 
 

@@ -1,4 +1,4 @@
-"""docs/recipes.rst against a real Argus: run each recipe, then re-read what it did."""
+"""The recipes of README.rst against a real Argus: run each recipe, then re-read what it did."""
 
 from __future__ import annotations
 
