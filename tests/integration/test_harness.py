@@ -72,7 +72,13 @@ def report(_argus_server_process, tmp_path_factory):
 
 
 def _inner_env(report: Path, external: dict[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYARGUS_TEST_")}
+    # The inner runs get neither this run's external server nor its options (e.g. CI's --cov).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYARGUS_TEST_", "COV_CORE_"))
+        and k not in ("PYTEST_ADDOPTS", "COVERAGE_FILE")
+    }
     env["INNER_REPORT"] = str(report)
     env.update(external or {})
     return env
