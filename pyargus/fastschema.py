@@ -1,74 +1,151 @@
-"""A marshmallow ``Schema`` whose ``load`` is compiled into a tight loop.
+"""A marshmallow ``Schema`` whose ``load`` is compiled into generated code.
 
 marshmallow's generic load path costs about 8 µs per field (closures,
 error stores, validator and processor lookups), over 100 µs for one
 incident. Argus sends the same well-typed shapes millions of times, so
-:class:`FastSchema` compiles its declared fields once into a plan and
-loads well-formed input in a single pass:
+:class:`FastSchema` generates, once per schema instance, a Python function
+that loads one well-formed object in a single pass with no per-field
+reflection:
 
 * fields of the plain marshmallow types take a type check (``String``
-  accepts a ``str`` as is, ``Integer`` an ``int``, ...);
+  accepts a ``str`` as is, ``Integer`` an ``int``, ``Float`` a ``float``,
+  ``Boolean`` a ``bool``; ``Raw`` anything);
+* fields that define ``fast_deserialize(value)`` (see :mod:`pyargus.fields`)
+  call it: it returns the loaded value of a well-formed wire value and
+  raises anything for the rest;
 * other fields call their own ``_deserialize`` (or ``deserialize`` when
-  they override it, or have validators or field-level processors);
-* the schema's :meth:`make_model` builds the result.
+  they override it, or have validators or processors);
+* the loaded object is built directly: ``model.__new__`` and one update of
+  its ``__dict__``, then :meth:`FastSchema.finish_model`.
 
-Anything unusual (a wrong type, a missing required field, ``partial``,
-``unknown`` overrides, schema-level validators) falls back to marshmallow's
-own ``load``, so errors and edge cases behave exactly as marshmallow
-defines them. Dumping is marshmallow's, unchanged.
+Anything unusual (a wrong type, ``null`` where it is not allowed, a missing
+required field, ``partial``, ``unknown`` overrides, schema-level
+validators or processors) is loaded by marshmallow's own ``load``, so
+errors and edge cases behave exactly as marshmallow defines them. With
+``many=True`` only the unusual items take that path. Dumping is
+marshmallow's, unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import Schema, fields, post_load
 from marshmallow.utils import missing
 
-__all__ = ["FastSchema"]
+__all__ = ["Fallback", "FastSchema"]
 
-_EXACT_TYPES: dict[type, tuple[type, ...]] = {
-    fields.String: (str,),
-    fields.Integer: (int,),
-    fields.Boolean: (bool,),
-    fields.Float: (float, int),
+#: Field types whose well-formed wire values are loaded as they are.
+_EXACT_TYPES: dict[type, str] = {
+    fields.String: "str",
+    fields.Integer: "int",
+    fields.Boolean: "bool",
+    fields.Float: "float",
 }
 
-_UNSET = object()
 
-
-class _Fallback(Exception):
+class Fallback(Exception):
     """Raised inside the fast path: use marshmallow's load instead."""
 
 
-def _field_loader(field: fields.Field) -> Callable[[Any, str, Mapping], Any]:
-    """A function ``(value, attr, data) -> loaded value`` for *field*."""
-    if field.validators or field.pre_load or field.post_load:
-        return field.deserialize
-    if type(field) is fields.Raw:
-        return lambda value, attr, data: value
-    exact = _EXACT_TYPES.get(type(field))
-    if exact is not None:
-        slow = field._deserialize
+def _overrides_deserialize(field: fields.Field) -> bool:
+    return type(field).deserialize is not fields.Field.deserialize
 
-        def load_exact(value: Any, attr: str, data: Mapping) -> Any:
-            if type(value) in exact:
-                return value
-            return slow(value, attr, data)
 
-        return load_exact
-    if type(field).deserialize is not fields.Field.deserialize:
-        return field.deserialize
-    return field._deserialize
+def _is_plain(field: fields.Field) -> bool:
+    """Whether marshmallow's ``deserialize`` adds nothing to ``_deserialize``."""
+    return not (field.validators or field.pre_load or field.post_load)
+
+
+class _Generator:
+    """Builds the source of one schema's ``load_one`` function."""
+
+    def __init__(self, absent: str) -> None:
+        #: What an absent optional field without a default loads as:
+        #: ``"missing"`` (left out of a dict) or ``"None"`` (a model attribute).
+        self.absent = absent
+        self.lines: list[str] = []
+        self.namespace: dict[str, Any] = {"missing": missing, "Fallback": Fallback}
+
+    def constant(self, value: Any, prefix: str) -> str:
+        """A name in the generated code's namespace for *value*."""
+        name = f"{prefix}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def field(self, index: int, attr: str, field: fields.Field) -> str:
+        """Code that loads one field into the local ``f<index>``; returns its name."""
+        out = f"f{index}"
+        key = field.data_key if field.data_key is not None else attr
+        emit = self.lines.append
+        emit(f"    v = get({key!r}, missing)")
+
+        # The common case first: a well-formed value.
+        exact = _EXACT_TYPES.get(type(field)) if _is_plain(field) else None
+        fast = getattr(field, "fast_deserialize", None) if _is_plain(field) else None
+        if exact is not None:
+            slow = self.constant(field._deserialize, "slow")
+            emit(f"    if type(v) is {exact}:")
+            emit(f"        {out} = v")
+            emit("    elif v is missing:")
+            self._missing(out, field)
+            self._none(out, field)
+            emit("    else:")
+            emit(f"        {out} = {slow}(v, {attr!r}, data)")
+            return out
+
+        emit("    if v is missing:")
+        self._missing(out, field)
+        if type(field) is fields.Raw and _is_plain(field):
+            self._none(out, field)
+            emit("    else:")
+            emit(f"        {out} = v")
+        elif fast is not None:
+            loader = self.constant(fast, "fast")
+            if not _overrides_deserialize(field):
+                self._none(out, field)
+            emit("    else:")
+            emit(f"        {out} = {loader}(v)")
+        elif _is_plain(field) and not _overrides_deserialize(field):
+            slow = self.constant(field._deserialize, "slow")
+            self._none(out, field)
+            emit("    else:")
+            emit(f"        {out} = {slow}(v, {attr!r}, data)")
+        else:  # validators, processors or its own deserialize: all of marshmallow's field logic
+            slow = self.constant(field.deserialize, "slow")
+            emit("    else:")
+            emit(f"        {out} = {slow}(v, {attr!r}, data)")
+        return out
+
+    def _missing(self, out: str, field: fields.Field) -> None:
+        emit = self.lines.append
+        default = field.load_default
+        if field.required:
+            emit("        raise Fallback")
+        elif default is missing:
+            emit(f"        {out} = {self.absent}")
+        elif callable(default):
+            emit(f"        {out} = {self.constant(default, 'default')}()")
+        else:
+            emit(f"        {out} = {self.constant(default, 'default')}")
+
+    def _none(self, out: str, field: fields.Field) -> None:
+        """``null``: ``None`` if the field allows it, else marshmallow's error."""
+        emit = self.lines.append
+        emit("    elif v is None:")
+        if field.allow_none:
+            emit(f"        {out} = None")
+        else:
+            emit("        raise Fallback")
 
 
 class FastSchema(Schema):
     """A schema with a compiled ``load`` for well-formed input.
 
-    Subclasses set :attr:`model` (a class built by :meth:`make_model`) or
-    override :meth:`make_model`.
+    Subclasses set :attr:`model` (a class built by :meth:`make_model`) and
+    may override :meth:`finish_model`, or override :meth:`make_model`.
     """
 
     #: The class of the loaded objects (a dataclass), or ``None`` for dicts.
@@ -76,30 +153,81 @@ class FastSchema(Schema):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._plan = self._compile() if self._can_compile() else None
         names = [f.name for f in dataclasses.fields(self.model)] if self.model else []
         self._model_defaults = dict.fromkeys(names)
+        #: The generated ``load_one(data)`` function, or ``None`` if this
+        #: schema cannot be compiled (marshmallow then loads everything).
+        self._plan: Callable[[Any], Any] | None = self._compile() if self._can_compile() else None
 
     def _can_compile(self) -> bool:
         hooks = self._hooks
+        post_loads = [name for name, *_ in hooks.get("post_load", ())]
         return not (
             hooks.get("pre_load")
             or hooks.get("validates")
             or hooks.get("validates_schema")
+            or post_loads != ["_make_model"]
             or self.opts.unknown != "exclude"
+            or any("." in (field.attribute or "") for field in self.load_fields.values())
         )
 
-    def _compile(self) -> tuple:
-        plan = []
-        for attr, field in self.load_fields.items():
-            key = field.data_key if field.data_key is not None else attr
-            default = field.load_default
-            if field.required:
-                default = _UNSET
-            elif callable(default):
-                default = _Fallback  # computed defaults: leave to marshmallow
-            plan.append((attr, key, _field_loader(field), field.allow_none, default))
-        return tuple(plan)
+    def _compile(self) -> Callable[[Any], Any]:
+        to_dict = self.model is None or type(self).make_model is not FastSchema.make_model
+        gen = _Generator("missing" if to_dict else "None")
+        gen.lines += [
+            "def load_one(data):",
+            "    if type(data) is not dict:",
+            "        raise Fallback",
+        ]
+        gen.lines.append("    get = data.get")
+        values = []  # (output name, local)
+        for index, (attr, field) in enumerate(self.load_fields.items()):
+            values.append((field.attribute or attr, gen.field(index, attr, field)))
+        gen.lines.extend(self._build_source(gen, values))
+        source = "\n".join(gen.lines) + "\n"
+        code = compile(source, f"<FastSchema {type(self).__name__}.load_one>", "exec")
+        exec(code, gen.namespace)  # noqa: S102 - our own generated code, no outside input
+        load_one = gen.namespace["load_one"]
+        load_one.__source__ = source  # for debugging and tests
+        return load_one
+
+    def _build_source(self, gen: _Generator, values: list[tuple[str, str]]) -> list[str]:
+        """The generated code that builds the loaded object from the field locals."""
+        lines = []
+        optional = [
+            (name, local)
+            for (name, local), field in zip(values, self.load_fields.values(), strict=True)
+            if not field.required and field.load_default is missing
+        ]
+        custom_make = type(self).make_model is not FastSchema.make_model
+        if self.model is None or custom_make:
+            # A dict of the values that were present, as marshmallow gives it.
+            present = [(n, v) for n, v in values if (n, v) not in optional]
+            items = ", ".join(f"{name!r}: {local}" for name, local in present)
+            lines.append(f"    out = {{{items}}}")
+            for name, local in optional:
+                lines.append(f"    if {local} is not missing:")
+                lines.append(f"        out[{name!r}] = {local}")
+            if custom_make:
+                lines.append(f"    return {gen.constant(self.make_model, 'make')}(out)")
+            else:
+                lines.append("    return out")
+            return lines
+        # A model object; absent fields are None, as make_model() sets them.
+        loaded = dict(values)
+        items = [f"{name!r}: {loaded.get(name, 'None')}" for name in self._model_defaults]
+        items += [
+            f"{name!r}: {local}" for name, local in values if name not in self._model_defaults
+        ]
+        lines.append(
+            f"    obj = {gen.constant(object.__new__, 'new')}({gen.constant(self.model, 'model')})"
+        )
+        lines.append(f"    obj.__dict__.update({{{', '.join(items)}}})")
+        if type(self).finish_model is not FastSchema.finish_model:
+            lines.append(f"    return {gen.constant(self.finish_model, 'finish')}(obj)")
+        else:
+            lines.append("    return obj")
+        return lines
 
     def make_model(self, data: dict[str, Any]) -> Any:
         """Build the loaded object from the field values in *data*."""
@@ -109,28 +237,15 @@ class FastSchema(Schema):
         values = obj.__dict__
         values.update(self._model_defaults)
         values.update(data)
+        return self.finish_model(obj)
+
+    def finish_model(self, obj: Any) -> Any:
+        """Complete a freshly loaded model object (a hook for subclasses)."""
         return obj
 
     @post_load
     def _make_model(self, data: dict[str, Any], **kwargs: Any) -> Any:
         return self.make_model(data)
-
-    def _load_one(self, data: Any) -> Any:
-        if type(data) is not dict:
-            raise _Fallback
-        out = {}
-        for attr, key, load, allow_none, default in self._plan:
-            value = data.get(key, missing)
-            if value is missing:
-                if default is _UNSET or default is _Fallback:
-                    raise _Fallback
-                if default is not missing:
-                    out[attr] = default
-            elif value is None and allow_none:
-                out[attr] = None
-            else:
-                out[attr] = load(value, attr, data)
-        return self.make_model(out)
 
     def load(
         self,
@@ -141,14 +256,30 @@ class FastSchema(Schema):
         unknown: str | None = None,
     ) -> Any:
         many = self.many if many is None else many
-        if self._plan is not None and partial is None and unknown is None:
-            try:
-                if many:
-                    if type(data) is not list:
-                        raise _Fallback
-                    load_one = self._load_one
+        load_one = self._plan
+        if load_one is not None and partial is None and unknown is None:
+            if not many:
+                try:
+                    return load_one(data)
+                except Exception:  # noqa: S110 - marshmallow reports it properly below
+                    pass
+            elif type(data) is list:
+                try:
                     return [load_one(item) for item in data]
-                return self._load_one(data)
-            except Exception:  # noqa: S110 - marshmallow reports it properly below
-                pass
+                except Exception:
+                    return self._load_many_slowly(data, load_one)
         return super().load(data, many=many, partial=partial, unknown=unknown)
+
+    def _load_many_slowly(self, data: list, load_one: Callable[[Any], Any]) -> list:
+        """Load a list where some item is unusual: marshmallow loads only those."""
+        loaded = []
+        for item in data:
+            try:
+                loaded.append(load_one(item))
+            except Exception:
+                try:
+                    loaded.append(super().load(item, many=False))
+                except Exception:
+                    # Let marshmallow report the error of the whole list (with its index).
+                    return super().load(data, many=True)
+        return loaded

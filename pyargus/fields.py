@@ -3,7 +3,11 @@
 Each field converts one wire value in a single step (no nested schemas on
 the hot path): datetimes with ``datetime.fromisoformat``, the tag list into
 one :class:`~pyargus.models.Tags`, the nested source into a
-:class:`~pyargus.models.SourceSystem`.
+:class:`~pyargus.models.SourceSystem`. Fields read in bulk also have
+``fast_deserialize(value)``, which :mod:`pyargus.fastschema`'s generated
+loaders call for well-formed values: it gives what ``_deserialize`` gives
+and raises anything else for the rest (marshmallow's own path then loads
+the value and reports errors).
 
 Loading raises :class:`marshmallow.ValidationError` (the converter turns it
 into :class:`~pyargus.exceptions.DecodeError`); dumping bad caller input
@@ -19,14 +23,31 @@ from typing import Any
 from marshmallow import ValidationError, fields
 
 from .exceptions import InvalidArgumentError
+from .fastschema import Fallback
 from .models import EVENT_TYPES, INFINITY, STATELESS, SourceSystem, Tags
 from .time import encode_datetime, parse_datetime
 
 __all__ = ["Actor", "DateTime", "EndTime", "EventType", "Source", "TagList", "TypeName"]
 
+_fromisoformat = datetime.fromisoformat
+_new = object.__new__
+_trusted_tags = Tags._trusted
+
 
 class DateTime(fields.Field):
     """ISO 8601 datetime ↔ aware :class:`~datetime.datetime` (naive input = local time)."""
+
+    def fast_deserialize(self, value: Any) -> datetime:
+        """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
+        if type(value) is str:
+            try:
+                result = _fromisoformat(value)
+            except ValueError:
+                pass
+            else:
+                if result.tzinfo is not None:
+                    return result
+        return parse_datetime(value)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         try:
@@ -52,6 +73,13 @@ class EndTime(DateTime):
             return INFINITY
         return super().deserialize(value, attr, data, **kwargs)
 
+    def fast_deserialize(self, value: Any) -> Any:
+        if value is None:
+            return STATELESS
+        if value == "infinity":
+            return INFINITY
+        return super().fast_deserialize(value)
+
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         if value is STATELESS:
             return None
@@ -63,6 +91,20 @@ class TagList(fields.Field):
 
     Also reads v3's ``["k=v", ...]``.
     """
+
+    def fast_deserialize(self, value: Any) -> Tags:
+        """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
+        if type(value) is not list:
+            raise Fallback
+        pairs = []
+        append = pairs.append
+        try:
+            for item in value:
+                key, _, val = item["tag"].partition("=")
+                append((key, val))
+        except TypeError:  # v3 strings
+            return self._deserialize(value, None, None)
+        return _trusted_tags(pairs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Tags:
         if not isinstance(value, list):
@@ -88,6 +130,12 @@ class TagList(fields.Field):
 class Source(fields.Field):
     """The nested source system of an incident ↔ :class:`~pyargus.models.SourceSystem`."""
 
+    def fast_deserialize(self, value: Any) -> SourceSystem:
+        """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
+        if type(value) is not dict:
+            raise Fallback
+        return load_source_system(value)
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> SourceSystem:
         if not isinstance(value, Mapping):
             raise ValidationError(f"Not a source system: {value!r}.")
@@ -99,17 +147,17 @@ class Source(fields.Field):
 
 
 def load_source_system(value: Mapping[str, Any]) -> SourceSystem:
-    type_ = value.get("type")
-    if isinstance(type_, Mapping):
+    """A :class:`~pyargus.models.SourceSystem` from its wire object."""
+    get = value.get
+    type_ = get("type")
+    if type(type_) is dict or isinstance(type_, Mapping):
         type_ = type_.get("name")
-    source = SourceSystem.__new__(SourceSystem)
-    source.__dict__.update(
-        pk=value.get("pk"),
-        name=value.get("name"),
-        type=type_,
-        user=value.get("user"),
-        base_url=value.get("base_url"),
-    )
+    source = _new(SourceSystem)
+    source.pk = get("pk")
+    source.name = get("name")
+    source.type = type_
+    source.user = get("user")
+    source.base_url = get("base_url")
     return source
 
 
@@ -127,6 +175,12 @@ class TypeName(fields.Field):
 class Actor(fields.Field):
     """An event's actor ``{"pk", "username"}`` → the username."""
 
+    def fast_deserialize(self, value: Any) -> str:
+        """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
+        if type(value) is not dict:
+            raise Fallback
+        return value.get("username")
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if isinstance(value, Mapping):
             return value.get("username")
@@ -137,6 +191,14 @@ class Actor(fields.Field):
 
 class EventType(fields.Field):
     """An event type: ``{"value": "END", "display": ...}`` on read, ``"END"`` on write."""
+
+    def fast_deserialize(self, value: Any) -> str:
+        """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
+        if type(value) is dict:
+            value = value.get("value")
+            if type(value) is str:
+                return value
+        raise Fallback
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if isinstance(value, Mapping):

@@ -405,34 +405,38 @@ class Incident:
                 for name in EDITABLE_INCIDENT_FIELDS
                 if getattr(self, name) is not None
             }
-        return {
-            name: getattr(self, name)
-            for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=True)
-            if getattr(self, name) is not None and getattr(self, name) != old
-        }
+        changed = {}
+        for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=True):
+            value = getattr(self, name)
+            if name == "tags" and old is not None:
+                old = Tags._trusted(list(old))
+            if value is not None and value != old:
+                changed[name] = value
+        return changed
 
     def _mark_loaded(self) -> None:
-        tags = self.tags
-        metadata = self.metadata
-        object.__setattr__(
-            self,
-            "_loaded",
-            (
-                tags.copy() if tags is not None else None,
-                self.details_url,
-                self.ticket_url,
-                self.level,
-                _copy_json(metadata),
-                self.description,
-            ),
+        """Remember the editable values as read from Argus (see :meth:`changed_fields`)."""
+        values = self.__dict__
+        tags = values["tags"]
+        values["_loaded"] = (
+            tuple(tags._pairs) if tags is not None else None,
+            values["details_url"],
+            values["ticket_url"],
+            values["level"],
+            _copy_json(values["metadata"]),
+            values["description"],
         )
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (scalars are shared: they are immutable)."""
     if isinstance(value, dict):
-        return {k: _copy_json(v) for k, v in value.items()}
+        return {k: v if type(v) in _SCALARS else _copy_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_copy_json(v) for v in value]
+        return [v if type(v) in _SCALARS else _copy_json(v) for v in value]
     return value
 
 

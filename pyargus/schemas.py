@@ -106,8 +106,7 @@ class IncidentSchema(EditableIncidentSchema):
     open = fields.Boolean(load_only=True)
     acked = fields.Boolean(load_only=True)
 
-    def make_model(self, data: dict[str, Any]) -> Incident:
-        incident = super().make_model(data)
+    def finish_model(self, incident: Incident) -> Incident:
         incident._mark_loaded()
         return incident
 

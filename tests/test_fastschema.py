@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+import marshmallow
 import pytest
 from marshmallow import EXCLUDE, INCLUDE, ValidationError, fields, validate, validates_schema
 from marshmallow import Schema as PlainSchema
@@ -144,3 +145,153 @@ def test_incident_fast_and_marshmallow_paths_agree():
     slow = schemas.IncidentSchema().load(data, partial=())  # partial forces marshmallow's path
     assert fast == slow
     assert fast._loaded == slow._loaded
+
+
+# The generated loaders (one function per schema, see FastSchema._compile).
+
+
+def marshmallow_load(schema, data, **kwargs):
+    """What marshmallow's own path gives (``partial=()`` skips the compiled one)."""
+    return schema.load(data, partial=(), **kwargs)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"end_time": None},
+        {"end_time": "2026-11-27T10:00:00.5+01:00"},
+        {"start_time": "2026-11-27T09:00:00Z"},
+        {"tags": []},
+        {"tags": ["a=1", "b=", "c=x=y"]},
+        {"metadata": {"nested": {"list": [1, {"x": None}]}, "n": 1.5}},
+        {"metadata": ["a", 1]},
+        {"source": {"pk": 1, "name": "s", "type": "plain", "user": 2, "base_url": ""}},
+        {"description": ""},
+    ],
+)
+def test_generated_incident_loader_agrees_with_marshmallow(changes):
+    data = incident_json(**changes)
+    fast = schemas.incident._plan(data)  # the generated function itself: no fallback
+    slow = marshmallow_load(schemas.IncidentSchema(), data)
+    assert fast == slow
+    assert fast._loaded == slow._loaded
+    assert vars(fast) == vars(slow)
+
+
+@pytest.mark.parametrize("missing_field", ["pk", "metadata", "tags", "end_time", "source"])
+def test_generated_loader_leaves_absent_fields_none(missing_field):
+    data = incident_json()
+    del data[missing_field]
+    fast = schemas.incident._plan(data)
+    assert getattr(fast, missing_field) is None
+    assert fast == marshmallow_load(schemas.IncidentSchema(), data)
+
+
+def test_generated_code_is_kept_for_debugging():
+    source = schemas.incident._plan.__source__
+    assert source.startswith("def load_one(data):")
+    assert "fromisoformat" not in source  # fields are called, not inlined
+
+
+def test_many_loads_unusual_items_with_marshmallow_only():
+    good = {"name": "a", "count": 1}
+    loose = {"name": "b", "count": "2"}  # marshmallow converts "2"
+    assert thing.load([good, loose, good], many=True) == [
+        Thing(name="a", count=1, label="none"),
+        Thing(name="b", count=2, label="none"),
+        Thing(name="a", count=1, label="none"),
+    ]
+
+
+def test_many_errors_name_the_index_as_marshmallow_does():
+    with pytest.raises(ValidationError) as info:
+        thing.load([{"name": "a"}, {"name": "b", "count": "x"}, {"name": 1}], many=True)
+    assert set(info.value.messages) == {1, 2}
+
+
+class Nullable(FastSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    raw = fields.Raw()
+    raw_or_none = fields.Raw(allow_none=True)
+    ratio = fields.Float()
+    made = fields.String(load_default=lambda: "made")
+    named = fields.Integer(attribute="renamed")
+
+
+def test_null_is_refused_where_marshmallow_refuses_it():
+    schema = Nullable()
+    assert schema.load({"raw_or_none": None}) == {"raw_or_none": None, "made": "made"}
+    with pytest.raises(ValidationError) as info:
+        schema.load({"raw": None})
+    assert info.value.messages == {"raw": ["Field may not be null."]}
+
+
+def test_floats_callable_defaults_and_attributes_are_loaded_as_marshmallow_does():
+    schema = Nullable()
+    loaded = schema.load({"ratio": 2, "named": 3})
+    assert loaded == marshmallow_load(Nullable(), {"ratio": 2, "named": 3})
+    assert loaded == {"ratio": 2.0, "made": "made", "renamed": 3}
+    assert type(loaded["ratio"]) is float
+    assert schema._plan({"ratio": 2.5}) == {"ratio": 2.5, "made": "made"}
+
+
+class CustomMake(FastSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String()
+
+    def make_model(self, data):
+        return ("made", data)
+
+
+class Finished(FastSchema):
+    model = Thing
+
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String()
+
+    def finish_model(self, obj):
+        obj.label = "finished"
+        return obj
+
+
+def test_make_model_and_finish_model_overrides_are_used_by_the_generated_loader():
+    assert CustomMake()._plan({"name": "a"}) == ("made", {"name": "a"})
+    assert Finished()._plan({"name": "a"}) == Thing(name="a", label="finished")
+    assert marshmallow_load(Finished(), {"name": "a"}) == Thing(name="a", label="finished")
+
+
+class ExtraPostLoad(FastSchema):
+    name = fields.String()
+
+    @marshmallow.post_load
+    def shout(self, data, **kwargs):
+        return data.upper() if isinstance(data, str) else data
+
+
+def test_schemas_with_other_post_load_hooks_are_not_compiled():
+    assert ExtraPostLoad()._plan is None
+
+
+class FieldDeserialize(FastSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    when = fields.DateTime()  # a marshmallow field without fast_deserialize
+    upper = fields.Function(deserialize=lambda value: value.upper())
+
+
+def test_other_fields_use_their_own_deserialize():
+    schema = FieldDeserialize()
+    loaded = schema._plan({"when": "2026-01-01T00:00:00+00:00", "upper": "a"})
+    assert loaded == marshmallow_load(
+        FieldDeserialize(), {"when": "2026-01-01T00:00:00+00:00", "upper": "a"}
+    )
+    with pytest.raises(ValidationError):
+        schema.load({"when": "never"})

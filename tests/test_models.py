@@ -247,3 +247,23 @@ def test_top_level_names_are_the_public_ones():
     assert pyargus.__version__
     with pytest.raises(AttributeError):
         pyargus.nothing_here  # noqa: B018
+
+
+def test_changes_to_empty_or_nested_metadata_of_a_loaded_incident_are_seen():
+    incident = Incident(pk=1, metadata={}, tags={"a": "1"})
+    incident._mark_loaded()
+    incident.metadata["k"] = 1
+    assert incident.changed_fields() == {"metadata": {"k": 1}}
+
+    incident = Incident(pk=1, metadata={"k": [{"x": 1}]})
+    incident._mark_loaded()
+    assert incident.changed_fields() == {}
+    incident.metadata["k"][0]["x"] = 2
+    assert incident.changed_fields() == {"metadata": {"k": [{"x": 2}]}}
+
+
+def test_tags_set_on_a_loaded_incident_without_tags_are_a_change():
+    incident = Incident(pk=1)
+    incident._mark_loaded()
+    incident.tags = {}
+    assert incident.changed_fields() == {"tags": Tags()}
