@@ -16,12 +16,14 @@ import uplink
 from uplink import Body, Path, QueryMap
 
 from . import schemas
+from ._fastcall import compiled_calls
 from ._uplink import SchemaConverter, check_status
 from .transport import Transport
 
 __all__ = ["ArgusAPI"]
 
 
+@compiled_calls  # keep outermost: it compiles what the decorators below declare
 @check_status
 class ArgusAPI(uplink.Consumer):
     """The Argus API v2 endpoints, relative to :attr:`api_root_url`."""

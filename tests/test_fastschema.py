@@ -295,3 +295,19 @@ def test_other_fields_use_their_own_deserialize():
     )
     with pytest.raises(ValidationError):
         schema.load({"when": "never"})
+
+
+class ValidatedExcluding(FastSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(validate=validate.Length(max=3))
+    upper = fields.String(pre_load=str.upper)
+
+
+def test_fields_with_validators_or_processors_use_marshmallows_field_logic():
+    schema = ValidatedExcluding()
+    assert schema._plan is not None
+    assert schema._plan({"name": "abc", "upper": "x"}) == {"name": "abc", "upper": "X"}
+    with pytest.raises(ValidationError):
+        schema.load({"name": "abcd"})
