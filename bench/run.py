@@ -135,10 +135,21 @@ def fake_server(python: str, cases: tuple[Case, ...]) -> Iterator[Server]:
         server.close()
 
 
+#: Environment variables the children get unless --inherit-env is given. requests
+#: scans the whole environment (for proxy settings) twice per request, so the
+#: environment's size is part of the client cost: a small, fixed one makes runs
+#: comparable across machines (and does not flatter pyargus, which avoids no scan).
+MINIMAL_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
+INHERIT_ENV = False
+
+
 def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
+    if INHERIT_ENV:
+        env = dict(os.environ)
+    else:
+        env = {name: os.environ[name] for name in MINIMAL_ENV if name in os.environ}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    env.setdefault(TOKEN_ENV, "bench-token")
+    env[TOKEN_ENV] = os.environ.get(TOKEN_ENV, "bench-token")
     return env
 
 
@@ -301,6 +312,8 @@ def report(rows: list[dict[str, Any]], python: str, rounds: int, mode: str) -> s
         f"- date: {dt.datetime.now().astimezone():%Y-%m-%d %H:%M %z}",
         f"- machine: {_machine()}",
         f"- Python: {_versions(python)}",
+        f"- environment of the client processes: {len(_child_env())} variables"
+        + (" (inherited)" if INHERIT_ENV else " (minimal)"),
         f"- mode: {mode}; rounds: {rounds}; medians over rounds; ratio = pyargus / raw "
         "client CPU in the same round (median, min-max)",
         "",
@@ -356,7 +369,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", metavar="WORKLOAD", help="cProfile one pyargus run")
     parser.add_argument("--impl", default="pyargus", choices=IMPLS, help="for --profile")
     parser.add_argument("--top", type=int, default=30, help="rows of --profile output")
+    parser.add_argument(
+        "--inherit-env",
+        action="store_true",
+        help="children get this environment, not a minimal one",
+    )
     args = parser.parse_args(argv)
+    global INHERIT_ENV
+    INHERIT_ENV = args.inherit_env
 
     if args.real and not os.environ.get(TOKEN_ENV):
         parser.error(f"--real needs the API token in ${TOKEN_ENV}")

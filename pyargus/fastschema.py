@@ -155,9 +155,17 @@ class FastSchema(Schema):
         super().__init__(*args, **kwargs)
         names = [f.name for f in dataclasses.fields(self.model)] if self.model else []
         self._model_defaults = dict.fromkeys(names)
-        #: The generated ``load_one(data)`` function, or ``None`` if this
-        #: schema cannot be compiled (marshmallow then loads everything).
-        self._plan: Callable[[Any], Any] | None = self._compile() if self._can_compile() else None
+        self._compiled: Callable[[Any], Any] | bool | None = False  # False: not yet
+
+    @property
+    def _plan(self) -> Callable[[Any], Any] | None:
+        """The generated ``load_one(data)`` function, or ``None`` if this schema
+        cannot be compiled (marshmallow then loads everything). Generated on
+        first use, so that importing schemas stays cheap."""
+        compiled = self._compiled
+        if compiled is False:
+            compiled = self._compiled = self._compile() if self._can_compile() else None
+        return compiled
 
     def _can_compile(self) -> bool:
         hooks = self._hooks
@@ -256,7 +264,9 @@ class FastSchema(Schema):
         unknown: str | None = None,
     ) -> Any:
         many = self.many if many is None else many
-        load_one = self._plan
+        load_one = self._compiled
+        if load_one is False:
+            load_one = self._plan
         if load_one is not None and partial is None and unknown is None:
             if not many:
                 try:
