@@ -65,6 +65,7 @@ FULL = (
     Case("list 20k, ps 1000", "list", 20_000, 1000),
     Case("post 2000", "post", 2000, per_request=True),
     Case("resolve 2000", "resolve", 2000, per_request=True),
+    Case("stream 100k, ps 100", "stream", 100_000, 100),
     Case("stream 100k, ps 1000", "stream", 100_000, 1000),
     Case("first item of 100k", "first", 1, listing=100_000),
 )
@@ -73,7 +74,7 @@ QUICK = (
     Case("list 2000, ps 1000", "list", 2000, 1000),
     Case("post 30", "post", 30, per_request=True),
     Case("resolve 30", "resolve", 30, per_request=True),
-    Case("stream 3000, ps 1000", "stream", 3000, 1000),
+    Case("stream 3000, ps 100", "stream", 3000, 100),
     Case("first item of 3000", "first", 1, listing=3000),
 )
 REAL = (
@@ -81,7 +82,7 @@ REAL = (
     Case("list 2000, ps 1000", "list", 2000, 1000),
     Case("post 50", "post", 50, per_request=True),
     Case("resolve 50", "resolve", 50, per_request=True),
-    Case("stream 5000, ps 1000", "stream", 5000, 1000),
+    Case("stream 5000, ps 100", "stream", 5000, 100),
     Case("first item", "first", 1),
 )
 

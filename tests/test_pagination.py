@@ -52,3 +52,25 @@ def test_a_next_link_that_repeats_the_page_is_an_error():
     )
     with pytest.raises(DecodeError, match="pagination loop"):
         list(iterate(fetch, {}))
+
+
+def test_a_page_is_released_before_the_next_is_fetched():
+    import gc
+    import weakref
+
+    pages = [Page(results=[object(), object()], next="http://h/api/v2/incidents/?cursor=b")]
+    first = weakref.ref(pages[0])
+    alive_when_fetching = []
+
+    def fetch(**params):
+        if not params:
+            return pages.pop()
+        gc.collect()
+        alive_when_fetching.append(first() is not None)
+        return Page(results=[3])
+
+    items = iterate(fetch, {})
+    assert next(items) is not None
+    assert next(items) is not None
+    assert list(items) == [3]
+    assert alive_when_fetching == [False]
