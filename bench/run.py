@@ -230,6 +230,37 @@ def run_all(
     return results
 
 
+def seed_real(api_root: str, cases: tuple[Case, ...], log: Any = sys.stderr) -> int:
+    """Post incidents (untimed) until a real server's listing holds what *cases* list."""
+    import json as json_
+    from datetime import datetime, timedelta, timezone
+
+    from rawclient import RawClient, RawIncident
+
+    wanted = max((c.dataset for c in cases if c.workload in ("list", "stream")), default=0)
+    client = RawClient(api_root, os.environ[TOKEN_ENV])
+    try:
+        response = client.session.get(client.root + "incidents/?count=1", timeout=30)
+        response.raise_for_status()
+        have = json_.loads(response.content)["count"]
+        start = datetime.now(timezone.utc)
+        for i in range(have, wanted):
+            incident = RawIncident(
+                # distinct times: Argus' cursor cannot page past 1000 equal start_times
+                start_time=start - timedelta(seconds=i),
+                source_incident_id=f"bench-seed-{start:%Y%m%d%H%M%S}-{i}",
+                description=f"pyargus bench seed incident {i}",
+                tags=[("host", f"sw-{i % 97}.example.org"), ("bench", "seed")],
+                metadata={"seed": i},
+            )
+            client.post_incident(incident)
+            if i % 500 == 0:
+                print(f"seeding: {i}/{wanted} incidents", file=log, flush=True)
+        return max(have, wanted)
+    finally:
+        client.close()
+
+
 def _median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
@@ -239,6 +270,7 @@ def summarize(results: list[dict[str, Any]], cases: tuple[Case, ...]) -> list[di
     rows = []
     names = [c.name for c in cases] + ["import + construct"]
     per_request = {c.name: c.n for c in cases if c.per_request}
+    expected = {c.name: c.n for c in cases}
     for name in names:
         by_impl = {
             impl: [r for r in results if r["case"] == name and r["impl"] == impl] for impl in IMPLS
@@ -252,6 +284,9 @@ def summarize(results: list[dict[str, Any]], cases: tuple[Case, ...]) -> list[di
             if r["round"] in raw_by_round and raw_by_round[r["round"]]["cpu_s"] > 0
         ]
         row: dict[str, Any] = {"case": name, "rounds": len(ratios)}
+        items = [r["items"] for r in by_impl["raw"] if "items" in r]
+        row["items"] = _median(items) if items else None
+        row["expected_items"] = expected.get(name)
         for impl, runs in by_impl.items():
             stats = {
                 key: _median([r[key] for r in runs if r.get(key) is not None])
@@ -330,12 +365,15 @@ def report(rows: list[dict[str, Any]], python: str, rounds: int, mode: str) -> s
             cpu_raw += f" ({raw['cpu_per_request_us']:.0f} µs/req)"
             cpu_py += f" ({py['cpu_per_request_us']:.0f} µs/req)"
         wall_raw, wall_py = _fmt(raw["wall_s"], " s"), _fmt(py["wall_s"], " s")
+        name = row["case"]
+        if row.get("items") is not None and row.get("expected_items") not in (None, row["items"]):
+            name += f" (got {row['items']:.0f})"
         if raw.get("first_item_s") == raw.get("first_item_s") and "first_item_s" in raw:
             wall_raw = f"{_fmt(raw['first_item_s'] * 1e3, ' ms', 1)} to 1st"
             wall_py = f"{_fmt(py['first_item_s'] * 1e3, ' ms', 1)} to 1st"
         ratio = f"**{row['ratio_median']:.2f}x** ({row['ratio_min']:.2f}-{row['ratio_max']:.2f})"
         lines.append(
-            f"| {row['case']} | {cpu_raw} | {cpu_py} | {ratio} | {wall_raw} | {wall_py} "
+            f"| {name} | {cpu_raw} | {cpu_py} | {ratio} | {wall_raw} | {wall_py} "
             f"| {_fmt(raw['peak_rss_mb'], '', 1)} / {_fmt(py['peak_rss_mb'], ' MB', 1)} "
             f"| {_fmt(raw['rss_growth_mb'], '', 1)} / {_fmt(py['rss_growth_mb'], ' MB', 1)} "
             f"| {_fmt(raw['connections'], '', 0)} / {_fmt(py['connections'], '', 0)} "
@@ -364,6 +402,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=None, help="default 5 (1 with --quick)")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--real", metavar="URL", help=f"a live API root; token in ${TOKEN_ENV}")
+    parser.add_argument(
+        "--seed",
+        action="store_true",
+        help="with --real: first post incidents until the listing holds enough (untimed)",
+    )
     parser.add_argument("--python", default=sys.executable, help="interpreter for the children")
     parser.add_argument("--only", nargs="*", metavar="WORKLOAD", help="only these workloads")
     parser.add_argument("--json", metavar="FILE", help="also write every run and the summary")
@@ -393,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
     rounds = args.rounds or (1 if args.quick else 5)
     mode = f"real ({args.real})" if args.real else "quick" if args.quick else "full"
 
+    if args.real and args.seed:
+        seed_real(args.real, cases)
     results = run_all(args.python, cases, rounds, args.real)
     rows = summarize(results, cases)
     print(report(rows, args.python, rounds, mode))
