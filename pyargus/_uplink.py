@@ -20,6 +20,7 @@ from marshmallow import Schema, ValidationError
 from uplink.converters.interfaces import Converter, Factory
 
 from .exceptions import DecodeError, ErrorResponse, error_for_response
+from .fastschema import deferred_errors, deferring
 
 __all__ = ["SchemaConverter", "check_status"]
 
@@ -66,12 +67,35 @@ class _ResponseBody(Converter):
     def convert(self, response: requests.Response) -> Any:
         data = decode_json(response)
         try:
+            if deferring():  # a streamed page: its bad items are found later
+                with deferred_errors(_item_error(response)):
+                    return self.schema.load(data)
             return self.schema.load(data)
         except ValidationError as exc:
             raise DecodeError(
                 f"{_where(response)}: unexpected JSON shape: {exc.messages}",
                 ErrorResponse.from_requests(response),
             ) from None
+
+
+def _item_error(response: requests.Response) -> Any:
+    """Makes the DecodeError of a bad item of *response*'s list (without keeping its body)."""
+    where = _where(response)
+    request = response.request
+    origin = ErrorResponse(
+        response.status_code,
+        method=getattr(request, "method", "") or "",
+        url=response.url or "",
+        headers=response.headers,
+        reason=response.reason or "",
+    )
+
+    def make_error(index: int, error: ValidationError) -> DecodeError:
+        return DecodeError(
+            f"{where}: unexpected JSON shape of item {index}: {error.messages}", origin
+        )
+
+    return make_error
 
 
 class _RequestBody(Converter):

@@ -29,13 +29,113 @@ marshmallow's, unchanged.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from marshmallow import Schema, fields, post_load
+from marshmallow import Schema, ValidationError, fields, post_load
 from marshmallow.utils import missing
 
-__all__ = ["Fallback", "FastSchema"]
+__all__ = ["DeferredList", "Fallback", "FastSchema", "deferred_errors", "deferred_lists"]
+
+#: Inside deferred_lists(): list loads return a DeferredList.
+_deferring: ContextVar[bool] = ContextVar("pyargus_deferring", default=False)
+#: Turns the ValidationError of a deferred item into the error to raise.
+_on_error: ContextVar[Callable[[int, ValidationError], Exception] | None] = ContextVar(
+    "pyargus_deferred_errors", default=None
+)
+
+
+@contextmanager
+def deferred_lists() -> Iterator[None]:
+    """Inside, ``load(list, many=True)`` of a compiled schema returns a :class:`DeferredList`.
+
+    For a consumer that streams the items once (pagination): each item is
+    loaded just before it is used, while the wire data is still in cache,
+    and its wire data is released right after.
+    """
+    token = _deferring.set(True)
+    try:
+        yield
+    finally:
+        _deferring.reset(token)
+
+
+def deferring() -> bool:
+    """Whether list loads are deferred here (see :func:`deferred_lists`)."""
+    return _deferring.get()
+
+
+@contextmanager
+def deferred_errors(make_error: Callable[[int, ValidationError], Exception]) -> Iterator[None]:
+    """Deferred lists created inside raise ``make_error(index, error)`` for a bad item."""
+    token = _on_error.set(make_error)
+    try:
+        yield
+    finally:
+        _on_error.reset(token)
+
+
+class DeferredList:
+    """Loaded items of a list, loaded one at a time as they are iterated (once).
+
+    A bad item raises marshmallow's ``ValidationError`` for that item (its
+    messages under the item's index), or the error that the
+    :func:`deferred_errors` in force when the list was made gives for it;
+    the iteration can go on with the next item.
+    """
+
+    __slots__ = ("_data", "_make_error", "_schema")
+
+    def __init__(self, schema: FastSchema, data: list) -> None:
+        self._schema = schema
+        self._data = data
+        self._make_error = _on_error.get()
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __iter__(self) -> Iterator[Any]:
+        data, self._data = self._data, []
+        return _DeferredIterator(self._schema, data, self._make_error)
+
+    def __repr__(self) -> str:
+        return f"<DeferredList of {len(self._data)} {type(self._schema).__name__} items>"
+
+
+class _DeferredIterator:
+    __slots__ = ("_data", "_index", "_load_one", "_make_error", "_schema")
+
+    def __init__(self, schema: FastSchema, data: list, make_error: Any) -> None:
+        self._schema = schema
+        self._load_one = schema._plan
+        self._data = data
+        self._index = 0
+        self._make_error = make_error
+
+    def __iter__(self) -> _DeferredIterator:
+        return self
+
+    def __next__(self) -> Any:
+        index = self._index
+        data = self._data
+        if index >= len(data):
+            raise StopIteration
+        item = data[index]
+        data[index] = None  # the wire item is not needed any more
+        self._index = index + 1
+        try:
+            return self._load_one(item)  # type: ignore[misc]
+        except Exception:  # noqa: S110 - marshmallow's own path decides below
+            pass
+        try:
+            return Schema.load(self._schema, item, many=False)
+        except ValidationError as exc:
+            error = ValidationError({index: exc.messages})
+            make_error = self._make_error
+            raise (make_error(index, error) if make_error else error) from None
+
 
 #: Field types whose well-formed wire values are loaded as they are.
 _EXACT_TYPES: dict[type, str] = {
@@ -274,6 +374,8 @@ class FastSchema(Schema):
                 except Exception:  # noqa: S110 - marshmallow reports it properly below
                     pass
             elif type(data) is list:
+                if _deferring.get():
+                    return DeferredList(self, data)
                 try:
                     return [load_one(item) for item in data]
                 except Exception:

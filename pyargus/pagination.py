@@ -2,25 +2,29 @@
 
 Argus answers ``{"next": <absolute URL or null>, "previous": ..., "results": [...]}``.
 :func:`iterate` fetches a page only when the caller has consumed the
-previous one. It follows ``next`` by re-sending only its *query* (cursor
-and filters) through the same declared endpoint: the scheme, host and
-path of ``next`` are never used, so a proxy that rewrites them can neither
-redirect the listing nor receive the token.
+previous one, and loads each item of a page only when it is handed out
+(see :func:`pyargus.fastschema.deferred_lists`). It follows ``next`` by
+re-sending only its *query* (cursor and filters) through the same declared
+endpoint: the scheme, host and path of ``next`` are never used, so a
+proxy that rewrites them can neither redirect the listing nor receive the
+token.
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .exceptions import DecodeError
+from .fastschema import deferred_lists
 from .models import Page
 
 __all__ = ["Listing", "iterate", "next_params"]
 
 T = TypeVar("T")
+
+_END = object()
 
 
 def next_params(next_url: str) -> dict[str, str]:
@@ -36,27 +40,35 @@ class Listing(Iterator[T], Generic[T]):
     where it was: calling :func:`next` again asks for that same page, so
     nothing is repeated or skipped. (A generator would be finished by the
     error and then look like the end of the listing.)
+
+    Items are loaded one at a time as they are handed out, while their wire
+    data is fresh in the CPU cache, and the wire data is dropped right after.
+    An item that cannot be loaded raises :class:`~pyargus.exceptions.DecodeError`
+    when it is reached; :func:`next` then goes on with the item after it.
     """
 
     def __init__(self, fetch: Callable[..., Page], params: dict[str, Any]) -> None:
         self._fetch = fetch
         self._params: dict[str, Any] | None = params
-        self._items: deque[T] = deque()
+        self._items: Iterator[T] = iter(())
 
     def __iter__(self) -> Listing[T]:
         return self
 
     def __next__(self) -> T:
-        while not self._items:
+        while True:
+            item = next(self._items, _END)
+            if item is not _END:
+                return item
             if self._params is None:
                 raise StopIteration
-            page = self._fetch(**self._params)
+            with deferred_lists():
+                page = self._fetch(**self._params)
             following = next_params(page.next) if page.next else None
             if following == self._params:
                 raise DecodeError(f"pagination loop: 'next' repeats the page {page.next}")
-            self._items.extend(page.results)
+            self._items = iter(page.results)
             self._params = following
-        return self._items.popleft()
 
 
 def iterate(fetch: Callable[..., Page], params: dict[str, Any]) -> Listing[Any]:

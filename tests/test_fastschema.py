@@ -311,3 +311,45 @@ def test_fields_with_validators_or_processors_use_marshmallows_field_logic():
     assert schema._plan({"name": "abc", "upper": "x"}) == {"name": "abc", "upper": "X"}
     with pytest.raises(ValidationError):
         schema.load({"name": "abcd"})
+
+
+# Deferred lists: items loaded one by one as they are iterated (for pagination).
+
+
+def test_deferred_lists_load_the_same_items_lazily():
+    from pyargus.fastschema import DeferredList, deferred_lists
+
+    data = [incident_json(pk=1), incident_json(pk=2, end_time=None), incident_json(pk=3)]
+    eager = schemas.incident.load(data, many=True)
+    with deferred_lists():
+        deferred = schemas.incident.load(data, many=True)
+    assert isinstance(deferred, DeferredList)
+    assert len(deferred) == 3 and "3 IncidentSchema items" in repr(deferred)
+    items = iter(deferred)
+    assert next(items) == eager[0]
+    assert data[0] is None  # the wire item is released once loaded
+    assert list(items) == eager[1:]
+    assert list(deferred) == []  # iterable once
+    assert schemas.incident.load([incident_json()], many=True)[0].pk == 1  # only inside
+
+
+def test_deferred_lists_load_unusual_items_with_marshmallow_and_report_bad_ones():
+    from pyargus.fastschema import deferred_errors, deferred_lists
+
+    loose = incident_json(pk="7")  # marshmallow converts "7"
+    bad = incident_json(level="high")
+    with deferred_lists():
+        items = iter(schemas.incident.load([loose, bad], many=True))
+    assert next(items).pk == 7
+    with pytest.raises(ValidationError) as info:
+        next(items)
+    assert info.value.messages == {1: {"level": ["Not a valid integer."]}}
+
+    def make_error(index, error):
+        return LookupError(index, error.messages)
+
+    with deferred_lists(), deferred_errors(make_error):
+        items = iter(schemas.incident.load([bad], many=True))
+    with pytest.raises(LookupError) as info:
+        next(items)
+    assert info.value.args == (0, {0: {"level": ["Not a valid integer."]}})

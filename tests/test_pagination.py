@@ -74,3 +74,30 @@ def test_a_page_is_released_before_the_next_is_fetched():
     assert next(items) is not None
     assert list(items) == [3]
     assert alive_when_fetching == [False]
+
+
+def test_a_bad_item_is_a_decode_error_when_it_is_reached(client, requests_mock):
+    from .conftest import API
+    from .wire import incident_json, page_json
+
+    requests_mock.get(
+        API + "incidents/",
+        json=page_json(
+            [incident_json(pk=1), incident_json(pk=2, tags="nope"), incident_json(pk=3)],
+            next_url="http://127.0.0.1:8000/api/v2/incidents/?cursor=b",
+        ),
+    )
+    requests_mock.get(API + "incidents/?cursor=b", json=page_json([incident_json(pk=4)]))
+    incidents = client.get_incidents()
+    assert next(incidents).pk == 1
+    assert requests_mock.call_count == 1
+    with pytest.raises(DecodeError) as info:
+        next(incidents)
+    message = str(info.value)
+    assert message.startswith("GET /api/v2/incidents/: 200: unexpected JSON shape of item 1:")
+    assert "tags" in message
+    assert info.value.response.status_code == 200
+    assert info.value.response.url == API + "incidents/"
+    # The listing goes on after the bad item, without fetching its page again.
+    assert [i.pk for i in incidents] == [3, 4]
+    assert requests_mock.call_count == 2
