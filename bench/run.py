@@ -393,8 +393,40 @@ def profile(python: str, case: Case, impl: str, top: int) -> str:
         _run_child(python, args)
         stream = io.StringIO()
         stats = pstats.Stats(out, stream=stream)
+        print(by_package(stats), file=stream)
         stats.strip_dirs().sort_stats("tottime").print_stats(top)
         return stream.getvalue()
+
+
+#: Where a profiled function's own time is counted, by the path of its file.
+_PACKAGES = (
+    ("pyargus generated loaders", "<FastSchema"),
+    ("pyargus", "/pyargus/"),
+    ("uplink", "/uplink/"),
+    ("marshmallow", "/marshmallow/"),
+    ("requests", "/requests/"),
+    ("urllib3", "/urllib3/"),
+    ("http.client + email (headers)", "/http/"),
+    ("http.client + email (headers)", "/email/"),
+    ("json", "/json/"),
+    ("bench workload (touching fields)", "/bench/"),
+    ("socket / ssl", "/socket.py"),
+)
+
+
+def by_package(stats: pstats.Stats) -> str:
+    """The profile's own time (tottime) per package, largest first."""
+    totals: dict[str, float] = {}
+    for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        group = next((g for g, marker in _PACKAGES if marker in filename), None)
+        if group is None:
+            group = "json (C decoder)" if "raw_decode" in name else "other (builtins, stdlib)"
+        totals[group] = totals.get(group, 0.0) + tottime
+    whole = sum(totals.values()) or 1.0
+    lines = ["own time by package (cProfile, so calls weigh more than in reality):"]
+    for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        lines.append(f"  {seconds / whole:6.1%}  {group}")
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,7 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--python", default=sys.executable, help="interpreter for the children")
     parser.add_argument("--only", nargs="*", metavar="WORKLOAD", help="only these workloads")
     parser.add_argument("--json", metavar="FILE", help="also write every run and the summary")
-    parser.add_argument("--profile", metavar="WORKLOAD", help="cProfile one pyargus run")
+    parser.add_argument(
+        "--profile", metavar="WORKLOAD", help="cProfile one run (a workload or a case's name)"
+    )
     parser.add_argument("--impl", default="pyargus", choices=IMPLS, help="for --profile")
     parser.add_argument("--top", type=int, default=30, help="rows of --profile output")
     parser.add_argument(
@@ -428,7 +462,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only:
         cases = tuple(c for c in cases if c.workload in args.only)
     if args.profile:
-        matching = [c for c in cases if c.workload == args.profile]
+        matching = [c for c in cases if args.profile in (c.workload, c.name)]
         if not matching:
             parser.error(f"no workload {args.profile!r}")
         print(profile(args.python, matching[0], args.impl, args.top))
