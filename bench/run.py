@@ -139,7 +139,8 @@ def fake_server(python: str, cases: tuple[Case, ...]) -> Iterator[Server]:
 #: Environment variables the children get unless --inherit-env is given. requests
 #: scans the whole environment (for proxy settings) twice per request, so the
 #: environment's size is part of the client cost: a small, fixed one makes runs
-#: comparable across machines (and does not flatter pyargus, which avoids no scan).
+#: comparable across machines. It is also the conservative choice: pyargus reads
+#: those settings once per change (pyargus._session), raw pays the scans each time.
 MINIMAL_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "SYSTEMROOT")
 INHERIT_ENV = False
 

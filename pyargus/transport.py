@@ -41,6 +41,7 @@ import urllib3.exceptions
 from uplink.clients import RequestsClient
 from uplink.clients.io import BlockingStrategy
 
+from . import _session
 from .exceptions import (
     ArgusError,
     ClientConnectionError,
@@ -203,7 +204,7 @@ class Transport(RequestsClient):
         self.retry = RetryPolicy.from_retries(retries)
         self.verify = _check_verify(verify)
         self.owns_session = session is None
-        self.session = requests.Session() if session is None else session
+        self.session = _session.Session() if session is None else session
         super().__init__(self.session)
         self.api_root_url = api_root_url
         self._origin = _origin(api_root_url)
