@@ -22,8 +22,16 @@ Anything unusual (a wrong type, ``null`` where it is not allowed, a missing
 required field, ``partial``, ``unknown`` overrides, schema-level
 validators or processors) is loaded by marshmallow's own ``load``, so
 errors and edge cases behave exactly as marshmallow defines them. With
-``many=True`` only the unusual items take that path. Dumping is
-marshmallow's, unchanged.
+``many=True`` only the unusual items take that path.
+
+Dumping is marshmallow's ``dump`` (with its pre- and post-dump processors);
+only its per-field loop is generated the same way: for each field, the
+value is read as marshmallow reads it (``obj[key]`` for objects with
+``__getitem__``, else the attribute), ``dump_default`` applied, and the
+field's own ``_serialize`` called. Schemas or fields that change how values
+are read (``get_attribute``, ``get_value``, ``serialize`` overrides, dotted
+``attribute`` paths, ``Method``/``Function`` fields) dump with marshmallow's
+own loop.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load
-from marshmallow.utils import missing
+from marshmallow.utils import _get_value_for_key, missing
 
 __all__ = ["DeferredList", "Fallback", "FastSchema", "deferred_errors", "deferred_lists"]
 
@@ -336,6 +344,68 @@ class FastSchema(Schema):
         else:
             lines.append("    return obj")
         return lines
+
+    # Dumping: marshmallow's dump() (pre/post-dump processors and all), with
+    # its per-field loop (_serialize) generated once per schema as well.
+
+    @property
+    def _dump_plan(self) -> Callable[[Any], dict] | None:
+        """The generated ``dump_one(obj)`` function, or ``None`` (marshmallow dumps)."""
+        compiled = self.__dict__.get("_dump_compiled", False)
+        if compiled is False:
+            compiled = self._compile_dump() if self._can_compile_dump() else None
+            self.__dict__["_dump_compiled"] = compiled
+        return compiled
+
+    def _can_compile_dump(self) -> bool:
+        if type(self).get_attribute is not Schema.get_attribute or self.dict_class is not dict:
+            return False
+        for attr, field in self.dump_fields.items():
+            key = attr if field.attribute is None else field.attribute
+            if (
+                "." in key
+                or not field._CHECK_ATTRIBUTE
+                or type(field).serialize is not fields.Field.serialize
+                or type(field).get_value is not fields.Field.get_value
+            ):
+                return False
+        return True
+
+    def _compile_dump(self) -> Callable[[Any], dict]:
+        gen = _Generator("missing")
+        gen.namespace.update(get_key=_get_value_for_key, has=hasattr)
+        lines = gen.lines
+        lines += ["def dump_one(obj):", "    item = has(obj, '__getitem__')", "    out = {}"]
+        for attr, field in self.dump_fields.items():
+            key = attr if field.attribute is None else field.attribute
+            data_key = field.data_key if field.data_key is not None else attr
+            lines.append(f"    v = get_key(obj, {key!r}, missing) if item else \\")
+            lines.append(f"        getattr(obj, {key!r}, missing)")
+            default = field.dump_default
+            if default is not missing:
+                name = gen.constant(default, "default")
+                lines.append("    if v is missing:")
+                lines.append(
+                    f"        v = {name}()" if callable(default) else f"        v = {name}"
+                )
+            serialize = gen.constant(field._serialize, "ser")
+            lines.append("    if v is not missing:")
+            lines.append(f"        out[{data_key!r}] = {serialize}(v, {attr!r}, obj)")
+        lines.append("    return out")
+        source = "\n".join(lines) + "\n"
+        code = compile(source, f"<FastSchema {type(self).__name__}.dump_one>", "exec")
+        exec(code, gen.namespace)  # noqa: S102 - our own generated code, no outside input
+        dump_one = gen.namespace["dump_one"]
+        dump_one.__source__ = source
+        return dump_one
+
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        dump_one = self._dump_plan
+        if dump_one is None:
+            return super()._serialize(obj, many=many)
+        if many and obj is not None:
+            return [dump_one(item) for item in obj]
+        return dump_one(obj)
 
     def make_model(self, data: dict[str, Any]) -> Any:
         """Build the loaded object from the field values in *data*."""

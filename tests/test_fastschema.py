@@ -353,3 +353,99 @@ def test_deferred_lists_load_unusual_items_with_marshmallow_and_report_bad_ones(
     with pytest.raises(LookupError) as info:
         next(items)
     assert info.value.args == (0, {0: {"level": ["Not a valid integer."]}})
+
+
+# Generated dump loops: the same output as marshmallow's own _serialize.
+
+
+def marshmallow_dump(schema, obj, many=False):
+    """What marshmallow's own per-field loop gives, with the schema's processors."""
+    cls = type(schema)
+    own = vars(cls).get("_serialize")
+    cls._serialize = PlainSchema._serialize
+    try:
+        return schema.dump(obj, many=many)
+    finally:
+        if own is None:
+            del cls._serialize
+        else:
+            cls._serialize = own
+
+
+def test_generated_incident_dumps_agree_with_marshmallow():
+    from datetime import datetime, timezone
+
+    from pyargus.models import INFINITY, STATELESS, Event, Incident, SourceSystem, Tags
+
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    incidents = [
+        Incident(start_time=when, tags=Tags(a="1", b="2"), level=2, metadata={"k": [1]}),
+        Incident(start_time=when, end_time=STATELESS, description="d", source=SourceSystem(pk=3)),
+        Incident(start_time=when, end_time=INFINITY, source=4, ticket_url="", details_url="x"),
+        schemas.incident.load(incident_json()),
+    ]
+    assert schemas.incident._dump_plan is not None
+    for incident in incidents:
+        assert schemas.incident.dump(incident) == marshmallow_dump(schemas.incident, incident)
+    assert schemas.incident.dump(incidents, many=True) == marshmallow_dump(
+        schemas.incident, incidents, many=True
+    )
+    changes = {"level": 3, "tags": Tags(c="3"), "description": None}
+    assert schemas.incident_patch.dump(changes) == marshmallow_dump(schemas.incident_patch, changes)
+    event = Event(type="END", timestamp=when, description="done")
+    assert (
+        schemas.event.dump(event)
+        == marshmallow_dump(schemas.event, event)
+        == {
+            "type": "END",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "description": "done",
+        }
+    )
+
+
+class Dumped(FastSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    name = fields.String(data_key="Name")
+    count = fields.Integer(attribute="number")
+    label = fields.String(dump_default="none")
+    stamp = fields.String(dump_default=lambda: "made")
+    ratio = fields.Float()
+
+
+def test_generated_dumps_read_values_as_marshmallow_does():
+    schema = Dumped()
+    thing = Thing(name="a", ratio=1)
+    thing.number = 7
+    for obj in (thing, {"name": "b", "number": 2, "label": "l"}, {}):
+        assert schema.dump(obj) == marshmallow_dump(schema, obj)
+    assert schema.dump({"name": "b", "number": 2}) == {
+        "Name": "b",
+        "count": 2,
+        "label": "none",
+        "stamp": "made",
+    }
+
+
+class MethodDumped(FastSchema):
+    name = fields.String()
+    shout = fields.Method("make_shout")
+
+    def make_shout(self, obj):
+        return obj["name"].upper()
+
+
+class AttributeDumped(FastSchema):
+    name = fields.String()
+
+    def get_attribute(self, obj, attr, default):
+        return "always"
+
+
+def test_schemas_that_read_values_differently_dump_with_marshmallow():
+    assert MethodDumped()._dump_plan is None
+    assert MethodDumped().dump({"name": "a"}) == {"name": "a", "shout": "A"}
+    assert AttributeDumped()._dump_plan is None
+    assert AttributeDumped().dump({"name": "a"}) == {"name": "always"}
