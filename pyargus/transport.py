@@ -37,6 +37,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 import urllib3.exceptions
 from uplink.clients import RequestsClient
 from uplink.clients.io import BlockingStrategy
@@ -181,6 +182,28 @@ def _path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
+class _HeaderAuth(requests.auth.AuthBase):
+    """requests auth that sets (or, with ``None``, removes) the ``Authorization`` header."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if self._value is None:
+            request.headers.pop("Authorization", None)
+        else:
+            request.headers["Authorization"] = self._value
+        return request
+
+    def __repr__(self) -> str:
+        return "<Authorization: Token ***>" if self._value else "<no Authorization>"
+
+
+_NO_AUTH = _HeaderAuth(None)
+
+
 class Transport(RequestsClient):
     """The uplink HTTP client adapter pyargus uses (see the module docs).
 
@@ -208,7 +231,7 @@ class Transport(RequestsClient):
         super().__init__(self.session)
         self.api_root_url = api_root_url
         self._origin = _origin(api_root_url)
-        self._auth: str | None = None
+        self._auth: _HeaderAuth = _NO_AUTH
         self.set_token(token)
         self._sleep = time.sleep
 
@@ -220,7 +243,7 @@ class Transport(RequestsClient):
 
     def set_token(self, token: str | None) -> None:
         """Send *token* from now on (``None``: send no ``Authorization``, e.g. to log in)."""
-        self._auth = None if token is None else f"Token {token}"
+        self._auth = _NO_AUTH if token is None else _HeaderAuth(f"Token {token}")
 
     def close(self) -> None:
         if self.owns_session:
@@ -232,14 +255,14 @@ class Transport(RequestsClient):
 
     def send(self, request: tuple[str, str, dict[str, Any]]) -> requests.Response:
         method, url, extras = request
-        headers = dict(extras.get("headers") or {})
+        # The token goes in as requests "auth", applied last: neither a header on
+        # the session nor ~/.netrc (which requests consults when no auth is given)
+        # can replace it, or add credentials where there is no token.
         if _origin(url) == self._origin:
-            if self._auth is not None:
-                headers["Authorization"] = self._auth
+            extras["auth"] = self._auth
         else:
             log.warning("not sending the API token to %s (outside the API root)", _path(url))
-            headers["Authorization"] = None  # also drops one set on the session
-        extras["headers"] = headers
+            extras["auth"] = _NO_AUTH
         extras["allow_redirects"] = False
         extras.setdefault("timeout", self.timeout)
         # Explicit, so that REQUESTS_CA_BUNDLE cannot override a given session's verify.

@@ -357,3 +357,34 @@ def test_no_token_sends_no_authorization_and_the_token_can_be_switched(requests_
     send(transport, "POST", API + "auth/token/login/")
     assert requests_mock.last_request.headers["Authorization"] == "Token new-token"
     assert "new-token" not in repr(transport)
+
+
+def test_netrc_neither_replaces_the_token_nor_adds_credentials(
+    requests_mock, tmp_path, monkeypatch
+):
+    netrc = tmp_path / "netrc"
+    netrc.write_text(
+        "machine 127.0.0.1 login someone password secret\n"
+        "machine other.example login someone password secret\n"
+    )
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    requests_mock.get(API + "incidents/", text="{}")
+    requests_mock.get("http://other.example/x/", text="{}")
+    requests_mock.post(API + "auth/token/login/", text="{}")
+    transport = make(requests_mock)
+    send(transport)
+    assert requests_mock.last_request.headers["Authorization"] == f"Token {TOKEN}"
+    send(transport, url="http://other.example/x/")
+    assert "Authorization" not in requests_mock.last_request.headers
+    anonymous = Transport(API, None)
+    send(anonymous, "POST", API + "auth/token/login/")
+    assert "Authorization" not in requests_mock.last_request.headers
+
+
+def test_a_session_header_cannot_replace_the_token(requests_mock):
+    session = requests.Session()
+    session.headers["Authorization"] = "Token from-the-session"
+    requests_mock.get(API + "incidents/", text="{}")
+    send(Transport(API, TOKEN, session=session))
+    assert requests_mock.last_request.headers["Authorization"] == f"Token {TOKEN}"
