@@ -159,30 +159,18 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo is not None else value.astimezone()
 
 
-_READ_ONLY = (
-    "start_time",
-    "end_time",
-    "source",
-    "source_incident_id",
-    "stateful",
-    "open",
-    "acked",
-)
-
-
 def update_changes(incident: Any) -> tuple[int, dict[str, Any]]:
     """The pk and the fields :meth:`Client.update_incident` sends."""
     if not isinstance(incident, Incident):
         raise InvalidArgumentError(f"expected an Incident, not {type(incident).__name__}")
     pk = incident_pk(incident)
-    if incident._loaded is None:
-        fixed = [name for name in _READ_ONLY if getattr(incident, name) is not None]
-        if fixed:
-            raise InvalidArgumentError(
-                f"update_incident cannot change {', '.join(fixed)}: Argus lets clients "
-                f"change only {', '.join(EDITABLE_INCIDENT_FIELDS)} (end or restart an "
-                "incident with resolve_incident/restart_incident)"
-            )
+    fixed = incident.changed_fixed_fields()
+    if fixed:
+        raise InvalidArgumentError(
+            f"update_incident cannot change {', '.join(fixed)}: Argus lets clients "
+            f"change only {', '.join(EDITABLE_INCIDENT_FIELDS)} (end or restart an "
+            "incident with resolve_incident/restart_incident)"
+        )
     changes = incident.changed_fields()
     if "level" in changes:
         check_level(changes["level"])

@@ -406,7 +406,7 @@ class Incident:
                 if getattr(self, name) is not None
             }
         changed = {}
-        for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=True):
+        for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=False):
             value = getattr(self, name)
             if name == "tags" and old is not None:
                 old = Tags._trusted(list(old))
@@ -425,8 +425,31 @@ class Incident:
             values["level"],
             _copy_json(values["metadata"]),
             values["description"],
+            # Fixed once created: update_incident() refuses changes to these.
+            values["start_time"],
+            values["end_time"],
+            values["source_incident_id"],
         )
 
+    def changed_fixed_fields(self) -> list[str]:
+        """The fields that cannot be changed after creation but were changed here.
+
+        For an incident read from Argus: ``start_time``, ``end_time`` or
+        ``source_incident_id`` changed since (computed fields such as ``open``
+        are the caller's to change locally). For one built by the caller: those
+        and the other server-owned fields that are not ``None``.
+        """
+        loaded = self._loaded
+        if loaded is None:
+            return [name for name in _SERVER_OWNED_FIELDS if getattr(self, name) is not None]
+        fixed = dict(zip(_FIXED_FIELDS, loaded[len(EDITABLE_INCIDENT_FIELDS) :], strict=True))
+        return [name for name, old in fixed.items() if getattr(self, name) != old]
+
+
+#: Set when an incident is created, never changed by an update.
+_FIXED_FIELDS = ("start_time", "end_time", "source_incident_id")
+#: Fields Argus owns or computes: never sent by an update.
+_SERVER_OWNED_FIELDS = (*_FIXED_FIELDS, "source", "stateful", "open", "acked")
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 

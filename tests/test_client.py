@@ -255,3 +255,26 @@ class TestEvents:
 
 def test_tags_type_is_public():
     assert Tags(a="1").getlist("a") == ["1"]
+
+
+class TestUpdateOfFetchedIncidents:
+    def test_changing_a_fixed_field_of_a_fetched_incident_is_refused(self, client, requests_mock):
+        requests_mock.get(API + "incidents/1/", json=incident_json())
+        incident = client.get_incident(1)
+        incident.end_time = START
+        with pytest.raises(InvalidArgumentError, match="cannot change end_time"):
+            client.update_incident(incident)
+        incident = client.get_incident(1)
+        incident.source_incident_id = "other"
+        with pytest.raises(InvalidArgumentError, match="cannot change source_incident_id"):
+            client.update_incident(incident)
+        assert requests_mock.call_count == 2  # the two GETs, no PATCH
+
+    def test_local_changes_of_computed_fields_are_not_sent(self, client, requests_mock):
+        requests_mock.get(API + "incidents/1/", json=incident_json())
+        requests_mock.patch(API + "incidents/1/", json=incident_json(level=4))
+        incident = client.get_incident(1)
+        incident.open = False  # e.g. after resolving it, as glue services do
+        incident.level = 4
+        client.update_incident(incident)
+        assert requests_mock.last_request.json() == {"level": 4}
