@@ -92,19 +92,9 @@ def token(value: Any) -> str:
 
 def incident_pk(incident: Any) -> int:
     """The pk of an :class:`~pyargus.models.Incident` or an integer pk."""
-    if isinstance(incident, Incident):
-        if incident.pk is None:
-            raise InvalidArgumentError("the incident has no pk (was it posted?)")
-        incident = incident.pk
-    if isinstance(incident, bool):
-        raise InvalidArgumentError(f"not an incident or incident pk: {incident!r}")
-    try:
-        pk = operator.index(incident)
-    except TypeError:
-        raise InvalidArgumentError(f"not an incident or incident pk: {incident!r}") from None
-    if pk < 1:
-        raise InvalidArgumentError(f"invalid incident pk: {pk}")
-    return pk
+    if isinstance(incident, Incident) and incident.pk is None:
+        raise InvalidArgumentError("the incident has no pk (was it posted?)")
+    return _pk("incident", incident, Incident)
 
 
 def datetime_arg(name: str, value: Any) -> datetime:

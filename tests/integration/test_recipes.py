@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
-import requests
 
 from pyargus.client import Client
 from pyargus.exceptions import AuthError
@@ -15,19 +14,9 @@ from pyargus.models import Incident
 from pyargus.testing import ServerInfo
 from tests.test_recipes import DOC, RECIPES
 
+from .helpers import last_seen
+
 NewIncident = Callable[..., Incident]
-
-
-def _last_seen(info: ServerInfo, name: str) -> datetime | None:
-    """``last_seen`` of a source system (only API v3 shows it)."""
-    response = requests.get(
-        info.root_url + "api/v3/incidents/sources/",
-        headers={"Authorization": f"Token {info.token('admin')}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    (source,) = [s for s in response.json() if s["name"] == name]
-    return datetime.fromisoformat(source["last_seen"]) if source["last_seen"] else None
 
 
 @pytest.fixture
@@ -104,7 +93,7 @@ def test_heartbeat_loop(
     before = datetime.now(timezone.utc).replace(microsecond=0)
     namespace["send_heartbeats"](argus_client, every=0, running=lambda: next(rounds))
     assert sent == [None, None]
-    seen = _last_seen(argus_server, argus_server.source_name)
+    seen = last_seen(argus_server, argus_server.source_name)
     assert seen is not None and seen >= before
 
 

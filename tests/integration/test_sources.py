@@ -6,12 +6,13 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-import requests
 
 from pyargus.client import Client
 from pyargus.exceptions import AuthError, BadRequestError, InvalidArgumentError, NotFoundError
 from pyargus.models import SourceSystem
 from pyargus.testing import ServerInfo
+
+from .helpers import last_seen
 
 
 def _name() -> str:
@@ -99,25 +100,13 @@ def test_source_systems_may_not_create_or_rename_sources(
     assert argus_client.get_source_system(argus_server.source_pk).name == argus_server.source_name
 
 
-def _last_seen(info: ServerInfo, name: str) -> datetime | None:
-    # only API v3 shows last_seen
-    response = requests.get(
-        info.root_url + "api/v3/incidents/sources/",
-        headers={"Authorization": f"Token {info.token('admin')}"},
-        timeout=10,
-    )
-    response.raise_for_status()
-    (source,) = [s for s in response.json() if s["name"] == name]
-    return datetime.fromisoformat(source["last_seen"]) if source["last_seen"] else None
-
-
 def test_heartbeat_of_a_source_system_is_stored(
     argus_server: ServerInfo, argus_client: Client
 ) -> None:
     assert argus_client.supports_heartbeat() is True
     before = datetime.now(timezone.utc)
     argus_client.send_heartbeat()
-    seen = _last_seen(argus_server, argus_server.source_name)
+    seen = last_seen(argus_server, argus_server.source_name)
     assert seen is not None and seen >= before.replace(microsecond=0)
 
 
