@@ -12,20 +12,18 @@ import contextlib
 import logging
 import re
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
-from marshmallow import Schema, ValidationError
 
-from . import checks, pagination, params, schemas
+from . import bulk, checks, pagination, params, schemas
 from .api import ArgusAPI
 from .exceptions import (
     AuthError,
     BadRequestError,
     ClientConnectionError,
-    DecodeError,
     ErrorWithResponse,
     InsecureTokenWarning,
     InvalidArgumentError,
@@ -37,9 +35,7 @@ from .exceptions import (
     _path,
 )
 from .models import (
-    STATELESS,
     Acknowledgement,
-    BulkItem,
     BulkResult,
     Event,
     ExpiringToken,
@@ -49,7 +45,7 @@ from .models import (
     Tags,
     User,
 )
-from .time import is_infinity, now
+from .time import now
 from .transport import DEFAULT_TIMEOUT, RetryPolicy, Timeout, Transport
 
 __all__ = ["Client"]
@@ -57,9 +53,6 @@ __all__ = ["Client"]
 log = logging.getLogger("pyargus")
 
 T = TypeVar("T")
-
-#: Incidents re-read per request when bulk_resolve checks their state.
-_READ_CHUNK = 100
 
 _warned_hosts: set[str] = set()
 
@@ -509,7 +502,7 @@ class Client:
         """
         pks = checks.incident_pks(incidents)
         body = {"ids": pks, "ack": _ack_body(description, timestamp, expiration)}
-        return self._bulk(
+        return bulk.send(
             "bulk_acknowledge",
             pks,
             self.api.bulk_create_acknowledgements,
@@ -538,7 +531,7 @@ class Client:
             timestamp=now() if event.timestamp is None else event.timestamp,
         )
         body = {"ids": pks, "event": event}
-        return self._bulk(
+        return bulk.send(
             "bulk_post_event",
             pks,
             self.api.bulk_create_events,
@@ -554,7 +547,7 @@ class Client:
         """
         pks = checks.incident_pks(incidents)
         body = {"ids": pks, "ticket_url": checks.ticket_url(url)}
-        return self._bulk(
+        return bulk.send(
             "bulk_set_ticket_url",
             pks,
             self.api.bulk_update_ticket_urls,
@@ -591,123 +584,7 @@ class Client:
         pks = checks.incident_pks(incidents)
         description = checks.optional_str("description", description)
         when = now() if timestamp is None else checks.datetime_arg("timestamp", timestamp)
-        items: dict[int, BulkItem[Event]] = {}
-        before = self._read_incidents(pks)
-        to_close = []
-        for pk in pks:
-            incident = before.get(pk)
-            if incident is None:
-                items[pk] = BulkItem(pk, 404, None, f"Incident with id {pk} could not be found.")
-            elif incident.end_time is STATELESS or incident.stateful is False:
-                items[pk] = BulkItem(pk, 400, None, "a stateless incident cannot be closed")
-            elif not incident.open:
-                items[pk] = BulkItem(pk, 200, None, None)
-            else:
-                to_close.append(pk)
-        if to_close:
-            self._close(to_close, description, when, items)
-            after = self._read_incidents(to_close)
-            for pk in to_close:
-                item = items[pk]
-                incident = after.get(pk)
-                if item.ok and (incident is None or not _closed_by(incident, when)):
-                    state = "deleted" if incident is None else "still open"
-                    items[pk] = BulkItem(
-                        pk, item.status, item.value, f"the incident is {state} (re-read from Argus)"
-                    )
-        return self._finish("bulk_resolve", pks, items)
-
-    def _read_incidents(self, pks: list[int]) -> dict[int, Incident]:
-        found = {}
-        for start in range(0, len(pks), _READ_CHUNK):
-            chunk = pks[start : start + _READ_CHUNK]
-            for incident in self.get_incidents(id__in=chunk, page_size=len(chunk)):
-                found[incident.pk] = incident
-        return found
-
-    def _close(
-        self,
-        pks: list[int],
-        description: str | None,
-        when: datetime,
-        items: dict[int, BulkItem[Event]],
-    ) -> None:
-        """Close the open incidents *pks*: END each (source system) or one bulk CLO."""
-        end = Event(type="END", description=description, timestamp=when)
-        source_system: bool | None = None
-        for index, pk in enumerate(pks):
-            try:
-                event = self.api.create_incident_event(pk, end)
-            except BadRequestError as exc:
-                if source_system is None and isinstance(exc.body, dict) and "type" in exc.body:
-                    # "An end user cannot post events of type 'END'."
-                    clo = Event(type="CLO", description=description, timestamp=when)
-                    rest = pks[index:]
-                    result = self._bulk(
-                        "bulk_resolve",
-                        rest,
-                        self.api.bulk_create_events,
-                        {"ids": rest, "event": clo},
-                        schemas.bulk_event_result,
-                        log_failures=False,
-                    )
-                    items.update(result.items())
-                    return
-                items[pk] = _failed_item(pk, exc)
-            except ErrorWithResponse as exc:
-                items[pk] = _failed_item(pk, exc)
-            else:
-                source_system = True
-                items[pk] = BulkItem(pk, 201, event, None)
-
-    def _bulk(
-        self,
-        operation: str,
-        pks: list[int],
-        send: Callable[[Any], BulkResult[T]],
-        body: dict[str, Any],
-        schema: Schema,
-        *,
-        log_failures: bool = True,
-    ) -> BulkResult[T]:
-        if not pks:
-            return BulkResult([], operation)  # Argus refuses an empty list; nothing to do
-        try:
-            result = send(body)
-        except BadRequestError as exc:
-            # Argus answers 400 when every incident failed, with the same envelope.
-            if not (isinstance(exc.body, dict) and "changes" in exc.body):
-                raise
-            try:
-                result = schema.load(exc.body)
-            except ValidationError as error:
-                raise DecodeError(
-                    f"{exc}: unexpected JSON shape: {error.messages}", exc.response
-                ) from None
-        return self._finish(operation, pks, dict(result.items()), log_failures=log_failures)
-
-    @staticmethod
-    def _finish(
-        operation: str,
-        pks: list[int],
-        items: dict[int, BulkItem[T]],
-        *,
-        log_failures: bool = True,
-    ) -> BulkResult[T]:
-        ordered = [
-            items.get(pk) or BulkItem(pk, None, None, "Argus reported nothing for this incident")
-            for pk in pks
-        ]
-        result = BulkResult(ordered, operation)
-        if log_failures and not result.ok:
-            log.warning(
-                "%s: %d of %d incidents failed: %s",
-                operation,
-                len(result.failed),
-                len(result),
-                result.describe_failures(),
-            )
-        return result
+        return bulk.resolve(self, pks, description, when)
 
     # Source systems
 
@@ -918,20 +795,6 @@ def _login_failure(exc: AuthError, username: str) -> str:
     match = re.search(r"string=(['\"])(.*?)\1", exc.detail)
     reason = match.group(2) if match else exc.detail
     return _message(exc, f"login as {username!r} failed: {reason}")
-
-
-def _failed_item(pk: int, exc: ErrorWithResponse) -> BulkItem[Any]:
-    return BulkItem(pk, exc.status_code, None, exc.detail or str(exc))
-
-
-def _closed_by(incident: Incident, when: datetime) -> bool:
-    """Whether *incident* is closed, or ends at *when* (clock skew with the server)."""
-    end = incident.end_time
-    if end is None or end is STATELESS or is_infinity(end):
-        return False
-    if incident.open is False:
-        return True
-    return end <= (when if when.tzinfo is not None else when.astimezone())
 
 
 @contextlib.contextmanager

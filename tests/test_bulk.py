@@ -1,4 +1,4 @@
-"""Client bulk operations: one request each, and a per-incident result that hides nothing."""
+"""Bulk operations (pyargus.bulk, through the Client's bulk_* methods): a result per incident."""
 
 import logging
 import re

@@ -1,0 +1,183 @@
+"""Bulk operations: one request for many incidents, and a result per incident.
+
+Argus' bulk endpoints answer "201 Created" as soon as one incident
+succeeded (400 when all failed), with the outcome of each incident inside.
+:func:`send` turns that into a :class:`~pyargus.models.BulkResult` that
+never hides a failure. :func:`resolve` closes incidents for real, which
+Argus' bulk endpoint cannot do for source systems (it records their ``END``
+events without closing anything).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from marshmallow import Schema, ValidationError
+
+from . import schemas
+from .exceptions import BadRequestError, DecodeError, ErrorWithResponse
+from .models import STATELESS, BulkItem, BulkResult, Event, Incident
+from .time import is_infinity
+
+if TYPE_CHECKING:
+    from .client import Client
+
+__all__ = ["resolve", "send"]
+
+log = logging.getLogger("pyargus")
+
+T = TypeVar("T")
+
+#: Incidents re-read per request when :func:`resolve` checks their state.
+READ_CHUNK = 100
+
+
+def send(
+    operation: str,
+    pks: list[int],
+    call: Callable[[Any], BulkResult[T]],
+    body: dict[str, Any],
+    schema: Schema,
+    *,
+    log_failures: bool = True,
+) -> BulkResult[T]:
+    """Make one bulk request (*call* with *body*) and return the result per incident.
+
+    No incidents: no request (Argus refuses an empty list), an empty result.
+    """
+    if not pks:
+        return BulkResult([], operation)
+    try:
+        result = call(body)
+    except BadRequestError as exc:
+        # Argus answers 400 when every incident failed, with the same envelope.
+        if not (isinstance(exc.body, dict) and "changes" in exc.body):
+            raise
+        try:
+            result = schema.load(exc.body)
+        except ValidationError as error:
+            raise DecodeError(
+                f"{exc}: unexpected JSON shape: {error.messages}", exc.response
+            ) from None
+    return finish(operation, pks, dict(result.items()), log_failures=log_failures)
+
+
+def finish(
+    operation: str,
+    pks: list[int],
+    items: dict[int, BulkItem[T]],
+    *,
+    log_failures: bool = True,
+) -> BulkResult[T]:
+    """The result in the order of *pks*; an incident Argus did not report has failed."""
+    ordered = [
+        items.get(pk) or BulkItem(pk, None, None, "Argus reported nothing for this incident")
+        for pk in pks
+    ]
+    result = BulkResult(ordered, operation)
+    if log_failures and not result.ok:
+        log.warning(
+            "%s: %d of %d incidents failed: %s",
+            operation,
+            len(result.failed),
+            len(result),
+            result.describe_failures(),
+        )
+    return result
+
+
+def resolve(
+    client: Client, pks: list[int], description: str | None, when: datetime
+) -> BulkResult[Event]:
+    """Close the incidents *pks* as *client*'s role can (see ``Client.bulk_resolve``)."""
+    items: dict[int, BulkItem[Event]] = {}
+    before = _read_incidents(client, pks)
+    to_close = []
+    for pk in pks:
+        incident = before.get(pk)
+        if incident is None:
+            items[pk] = BulkItem(pk, 404, None, f"Incident with id {pk} could not be found.")
+        elif incident.end_time is STATELESS or incident.stateful is False:
+            items[pk] = BulkItem(pk, 400, None, "a stateless incident cannot be closed")
+        elif not incident.open:
+            items[pk] = BulkItem(pk, 200, None, None)
+        else:
+            to_close.append(pk)
+    if to_close:
+        _close(client, to_close, description, when, items)
+        after = _read_incidents(client, to_close)
+        for pk in to_close:
+            item = items[pk]
+            incident = after.get(pk)
+            if item.ok and (incident is None or not _closed_by(incident, when)):
+                state = "deleted" if incident is None else "still open"
+                items[pk] = BulkItem(
+                    pk, item.status, item.value, f"the incident is {state} (re-read from Argus)"
+                )
+    return finish("bulk_resolve", pks, items)
+
+
+def _read_incidents(client: Client, pks: list[int]) -> dict[int, Incident]:
+    found = {}
+    for start in range(0, len(pks), READ_CHUNK):
+        chunk = pks[start : start + READ_CHUNK]
+        for incident in client.get_incidents(id__in=chunk, page_size=len(chunk)):
+            found[incident.pk] = incident
+    return found
+
+
+def _close(
+    client: Client,
+    pks: list[int],
+    description: str | None,
+    when: datetime,
+    items: dict[int, BulkItem[Event]],
+) -> None:
+    """Close the open incidents *pks*: END each (source system) or one bulk CLO (end user).
+
+    The role is learnt from the first ``END``: Argus refuses it for end users,
+    without side effects.
+    """
+    end = Event(type="END", description=description, timestamp=when)
+    source_system: bool | None = None
+    for index, pk in enumerate(pks):
+        try:
+            event = client.api.create_incident_event(pk, end)
+        except BadRequestError as exc:
+            if source_system is None and isinstance(exc.body, dict) and "type" in exc.body:
+                # "An end user cannot post events of type 'END'."
+                clo = Event(type="CLO", description=description, timestamp=when)
+                rest = pks[index:]
+                result = send(
+                    "bulk_resolve",
+                    rest,
+                    client.api.bulk_create_events,
+                    {"ids": rest, "event": clo},
+                    schemas.bulk_event_result,
+                    log_failures=False,
+                )
+                items.update(result.items())
+                return
+            items[pk] = _failed_item(pk, exc)
+        except ErrorWithResponse as exc:
+            items[pk] = _failed_item(pk, exc)
+        else:
+            source_system = True
+            items[pk] = BulkItem(pk, 201, event, None)
+
+
+def _failed_item(pk: int, exc: ErrorWithResponse) -> BulkItem[Any]:
+    return BulkItem(pk, exc.status_code, None, exc.detail or str(exc))
+
+
+def _closed_by(incident: Incident, when: datetime) -> bool:
+    """Whether *incident* is closed, or ends at *when* (clock skew with the server)."""
+    end = incident.end_time
+    if end is None or end is STATELESS or is_infinity(end):
+        return False
+    if incident.open is False:
+        return True
+    return end <= (when if when.tzinfo is not None else when.astimezone())
