@@ -50,6 +50,24 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def new_incident_fields(i: int, tag: str) -> dict[str, Any]:
+    """The fields of the *i*-th incident both clients post (the same for both)."""
+    return {
+        "start_time": _START + timedelta(seconds=i),
+        "source_incident_id": f"{tag}-{i}",
+        "details_url": f"https://nav.example.org/alert/{i}/",
+        "description": f"Box down: sw-{i % 997}.example.org is not responding",
+        "level": i % 5 + 1,
+        "tags": [
+            ("host", f"sw-{i % 997}.example.org"),
+            ("organization", "example"),
+            ("location", f"building-{i % 17}"),
+            ("problem_type", "boxDown"),
+        ],
+        "metadata": {"alert_id": i},
+    }
+
+
 class Impl:
     """What a workload needs from a client implementation."""
 
@@ -100,20 +118,7 @@ class Raw(Impl):
         return total
 
     def post(self, i: int, tag: str) -> Any:
-        incident = self.mod.RawIncident(
-            start_time=_START + timedelta(seconds=i),
-            source_incident_id=f"{tag}-{i}",
-            details_url=f"https://nav.example.org/alert/{i}/",
-            description=f"Box down: sw-{i % 997}.example.org is not responding",
-            level=i % 5 + 1,
-            tags=[
-                ("host", f"sw-{i % 997}.example.org"),
-                ("organization", "example"),
-                ("location", f"building-{i % 17}"),
-                ("problem_type", "boxDown"),
-            ],
-            metadata={"alert_id": i},
-        )
+        incident = self.mod.RawIncident(**new_incident_fields(i, tag))
         return self.client.post_incident(incident)
 
     def resolve(self, pk: int) -> Any:
@@ -150,20 +155,7 @@ class PyArgus(Impl):
         return total
 
     def post(self, i: int, tag: str) -> Any:
-        incident = self.models.Incident(
-            start_time=_START + timedelta(seconds=i),
-            source_incident_id=f"{tag}-{i}",
-            details_url=f"https://nav.example.org/alert/{i}/",
-            description=f"Box down: sw-{i % 997}.example.org is not responding",
-            level=i % 5 + 1,
-            tags=[
-                ("host", f"sw-{i % 997}.example.org"),
-                ("organization", "example"),
-                ("location", f"building-{i % 17}"),
-                ("problem_type", "boxDown"),
-            ],
-            metadata={"alert_id": i},
-        )
+        incident = self.models.Incident(**new_incident_fields(i, tag))
         return self.client.post_incident(incident)
 
     def resolve(self, pk: int) -> Any:
