@@ -427,3 +427,21 @@ class FullBacklog:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def run_in_threads(work: Any, count: int, timeout: float) -> list[BaseException]:
+    """Run ``work(n)`` for n in range(*count*) in as many threads; the exceptions raised."""
+    errors: list[BaseException] = []
+
+    def guarded(n: int) -> None:
+        try:
+            work(n)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(n,)) for n in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return errors

@@ -13,7 +13,6 @@ import logging
 import shutil
 import ssl
 import subprocess
-import threading
 import time
 import traceback
 import types
@@ -58,6 +57,7 @@ from .faults import (
     Reset,
     Truncated,
     html_page,
+    run_in_threads,
 )
 from .wire import incident_json, page_json
 
@@ -505,21 +505,12 @@ def test_one_client_in_eight_threads_keeps_retry_state_per_call(server):
         server.script(Reply(503), ok(pk), path=f"/api/v2/incidents/{pk}/")
     client = make_client(server.url, retries=RetryPolicy(attempts=2, backoff=0))
     results: dict[int, list[int]] = {}
-    errors: list[BaseException] = []
 
     def work(thread: int) -> None:
-        try:
-            pks = range(thread * calls_per_thread + 1, (thread + 1) * calls_per_thread + 1)
-            results[thread] = [client.get_incident(pk).pk for pk in pks]
-        except BaseException as exc:
-            errors.append(exc)
+        pks = range(thread * calls_per_thread + 1, (thread + 1) * calls_per_thread + 1)
+        results[thread] = [client.get_incident(pk).pk for pk in pks]
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_in_threads(work, 8, timeout=60) == []
     assert sorted(pk for pks in results.values() for pk in pks) == list(range(1, 201))
     assert server.count() == 400
     assert all(server.count(f"/api/v2/incidents/{pk}/") == 2 for pk in range(1, 201))

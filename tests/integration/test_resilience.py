@@ -8,7 +8,6 @@ drops or holds back Argus' answer *after Argus acted on the request*.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 import traceback
 import uuid
@@ -24,7 +23,7 @@ from pyargus.models import Incident
 from pyargus.testing import ServerInfo
 from pyargus.transport import RetryPolicy
 from tests.docs import docs_code
-from tests.faults import Drop, FaultServer, Forward
+from tests.faults import Drop, FaultServer, Forward, run_in_threads
 
 NewIncident = Callable[..., Incident]
 INCIDENTS = "/api/v2/incidents/"
@@ -186,33 +185,21 @@ def test_eight_threads_share_one_client(
     argus_client: Client, new_incident: NewIncident, caplog: pytest.LogCaptureFixture
 ) -> None:
     rounds = 10
-    errors: list[BaseException] = []
     done: dict[int, list[int]] = {}
 
     def work(thread: int) -> None:
-        try:
-            pks = []
-            for n in range(rounds):
-                incident = new_incident(source_incident_id=f"{sid()}-t{thread}-{n}")
-                posted = argus_client.post_incident(incident)
-                assert argus_client.get_incident(posted.pk).pk == posted.pk
-                found = argus_client.get_my_incidents(
-                    source_incident_id=incident.source_incident_id
-                )
-                assert [i.pk for i in found] == [posted.pk]
-                argus_client.resolve_incident(posted, f"thread {thread}")
-                pks.append(posted.pk)
-            done[thread] = pks
-        except BaseException as exc:
-            errors.append(exc)
+        pks = []
+        for n in range(rounds):
+            incident = new_incident(source_incident_id=f"{sid()}-t{thread}-{n}")
+            posted = argus_client.post_incident(incident)
+            assert argus_client.get_incident(posted.pk).pk == posted.pk
+            found = argus_client.get_my_incidents(source_incident_id=incident.source_incident_id)
+            assert [i.pk for i in found] == [posted.pk]
+            argus_client.resolve_incident(posted, f"thread {thread}")
+            pks.append(posted.pk)
+        done[thread] = pks
 
-    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-
-    assert errors == []
+    assert run_in_threads(work, 8, timeout=300) == []
     pks = [pk for thread_pks in done.values() for pk in thread_pks]
     assert len(pks) == len(set(pks)) == 8 * rounds
     assert all(not argus_client.get_incident(pk).open for pk in pks[:: rounds // 2])
