@@ -11,11 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from . import _marshmallow_import
-
 __version__ = "1.0.0.dev0"
-
-_marshmallow_import.install()  # marshmallow's e-mail regex: compiled on first use
 
 _LAZY = {
     "Client": "pyargus.client",

@@ -3,30 +3,163 @@
 This is the one place where HTTP methods and paths live: one decorated
 method per endpoint, no logic. Paths are relative to the API root
 (``.../api/v2/``) and end in ``/`` as Argus requires. Bodies and return
-values are converted by the schema instances of :mod:`pyargus.schemas`.
+values are converted by the schemas of :mod:`pyargus.schemas`.
 
-Adding an endpoint = one declaration here (+ a schema if the shape is new)
-+ a documented method on :class:`pyargus.client.Client`.
+Where Argus answers in a way that means something else than its status
+says (a 400 that means "no such incident", a 405 that means "turned off"),
+the declaration carries an :func:`on_error` translation, so that
+``client.api.x()`` and ``client.x()`` raise the same error.
+
+:class:`ArgusAPI` is also the public base for declarations of your own:
+subclass it, add decorated methods and pass the class to
+``Client(..., api_class=...)``. Every declaration, inherited or new, gets
+the same typed errors, retries, timeouts, token scoping and schema
+decoding (see :doc:`/extending`).
 
 Do not add ``from __future__ import annotations`` here: uplink reads the
 annotations when the class is built.
 """
 
+import re
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
 import uplink
 from uplink import Body, Path, QueryMap
 
 from . import schemas
-from ._fastcall import compiled_calls
-from ._uplink import SchemaConverter, check_status
+from .converters import SchemaConverter
+from .exceptions import (
+    ArgusError,
+    AuthError,
+    BadRequestError,
+    ErrorWithResponse,
+    MethodNotAllowedError,
+    NotFoundError,
+    NotSupportedError,
+    TicketPluginError,
+    url_path,
+)
 from .transport import Transport
 
-__all__ = ["ArgusAPI"]
+__all__ = ["ArgusAPI", "on_error"]
+
+#: Translates an error of one declaration: returns the error to raise instead, or ``None``.
+Translation = Callable[[ArgusError], "ArgusError | None"]
 
 
-@compiled_calls  # keep outermost: it compiles what the decorators below declare
-@check_status
+def on_error(translate: Translation) -> Any:
+    """Decorate a declaration with a translation of the errors its calls raise.
+
+    *translate* gets the :class:`~pyargus.exceptions.ArgusError` a call
+    raised (the transport's typed error for a non-2xx answer, a connection
+    error, ...) and returns the error to raise instead, or ``None`` to keep
+    it. Built on uplink's public ``@uplink.error_handler``::
+
+        @on_error(lambda e: NotSupportedError(e.response) if e.status_code == 501 else None)
+        @uplink.get("feature/")
+        def get_feature(self) -> FeatureSchema(): ...
+    """
+
+    def handle(
+        exc_type: type[BaseException], exc_val: BaseException, exc_tb: TracebackType | None
+    ) -> None:
+        if isinstance(exc_val, ArgusError):
+            replacement = translate(exc_val)
+            if replacement is not None and replacement is not exc_val:
+                raise replacement from None
+
+    return uplink.error_handler(handle)
+
+
+# Argus' quirks, each used by the declarations it belongs to.
+
+
+def _status_text(error: ErrorWithResponse) -> str:
+    response = error.response
+    return f"{response.status_code} {response.reason}".strip()
+
+
+def _explained(cls: type[ErrorWithResponse], error: ErrorWithResponse, text: str) -> Any:
+    response = error.response
+    where = f"{response.method} {url_path(response.url)}".strip()
+    return cls(response, f"{where}: {_status_text(error)}: {text}")
+
+
+def _unknown_incident(error: ArgusError) -> ArgusError | None:
+    """Tags of an unknown incident: Argus answers 400 ``["An incident with pk=..."]``."""
+    if isinstance(error, BadRequestError):
+        body = error.body
+        if isinstance(body, list) and any(str(i).startswith("An incident with pk=") for i in body):
+            return NotFoundError(error.response)
+    return None
+
+
+def _deletion_disabled(error: ArgusError) -> ArgusError | None:
+    """405 on ``DELETE incidents/{pk}/``: the server forbids deleting (``INDELIBLE_INCIDENTS``)."""
+    if isinstance(error, MethodNotAllowedError):
+        return _explained(
+            NotSupportedError,
+            error,
+            "this server does not allow deleting incidents (INDELIBLE_INCIDENTS)",
+        )
+    return None
+
+
+NO_HEARTBEAT = "this server has no heartbeat endpoint (it came with argus-server 2.10)"
+
+
+def _heartbeat(error: ArgusError) -> ArgusError | None:
+    """The answers of ``POST incidents/sources/heartbeat/`` that mean something else."""
+    if isinstance(error, (MethodNotAllowedError, NotFoundError)):
+        return _explained(NotSupportedError, error, NO_HEARTBEAT)
+    if isinstance(error, AuthError) and error.status_code == 403:
+        if error.body:
+            # argus-server < 2.10 routes the path to sources/{pk}/, where only
+            # superusers may write: its 403 has a body.
+            return _explained(NotSupportedError, error, NO_HEARTBEAT)
+        return _explained(
+            AuthError,
+            error,
+            "only source systems can send heartbeats, and this token's user is not one",
+        )
+    return None
+
+
+def _ticket_plugin(error: ArgusError) -> ArgusError | None:
+    """``automatic-ticket/`` answers the plugin's failures as plain-text bodies."""
+    if not isinstance(error, ErrorWithResponse):
+        return None
+    body = error.body
+    if not isinstance(body, str) or not body.strip() or body.lstrip().startswith("<"):
+        return None  # JSON (auth, not found), nothing or an HTML page: the usual meaning
+    if error.status_code == 400 and "TICKET_PLUGIN" in body:
+        text = f"this server has no ticket plugin configured ({error.detail})"
+        return _explained(NotSupportedError, error, text)
+    return TicketPluginError(error.response)
+
+
+_REPR_REASON = re.compile(r"string=(['\"])(.*?)\1")
+
+
+def _login_failure(error: ArgusError) -> ArgusError | None:
+    """Argus 2.10 wraps the reason of a refused login in a Python repr: unwrap it."""
+    if isinstance(error, AuthError):
+        # "{'non_field_errors': [ErrorDetail(string='Unable to log in ...', code='authorization')]}"
+        match = _REPR_REASON.search(error.detail)
+        reason = match.group(2) if match else error.detail
+        return _explained(AuthError, error, f"login failed: {reason}")
+    return None
+
+
 class ArgusAPI(uplink.Consumer):
-    """The Argus API v2 endpoints, relative to :attr:`api_root_url`."""
+    """The Argus API v2 endpoints, relative to :attr:`api_root_url`.
+
+    :param api_root_url: the normalized API root (ends in ``/``).
+    :param transport: the :class:`~pyargus.transport.Transport` that sends
+        every request (token, timeouts, retries, typed errors).
+    """
 
     def __init__(self, api_root_url: str, transport: Transport) -> None:
         super().__init__(base_url=api_root_url, client=transport, converters=(SchemaConverter(),))
@@ -34,7 +167,7 @@ class ArgusAPI(uplink.Consumer):
         self.transport = transport
 
     def __repr__(self) -> str:
-        return f"<ArgusAPI {self.api_root_url}>"
+        return f"<{type(self).__name__} {self.api_root_url}>"
 
     # Incidents
 
@@ -70,6 +203,7 @@ class ArgusAPI(uplink.Consumer):
     def count_my_incidents(self, **params: QueryMap) -> schemas.count:
         """GET incidents/mine/ -- with ``count``: how many of the source's incidents match."""
 
+    @on_error(_deletion_disabled)
     @uplink.delete("incidents/{pk}/")
     def delete_incident(self, pk: Path):
         """DELETE incidents/{pk}/ -- delete an incident (204; 405 if the server forbids it)."""
@@ -83,6 +217,7 @@ class ArgusAPI(uplink.Consumer):
     ) -> schemas.ticket_url:
         """PUT incidents/{pk}/ticket_url/ -- set (or with ``""`` clear) the ticket URL."""
 
+    @on_error(_ticket_plugin)
     @uplink.put("incidents/{incident_pk}/automatic-ticket/")
     def create_automatic_ticket(self, incident_pk: Path) -> schemas.ticket_url:
         """PUT incidents/{incident_pk}/automatic-ticket/ -- create a ticket via the plugin."""
@@ -157,19 +292,23 @@ class ArgusAPI(uplink.Consumer):
 
     # Tags
 
+    @on_error(_unknown_incident)
     @uplink.get("incidents/{incident_pk}/tags/")
     def list_incident_tags(self, incident_pk: Path) -> schemas.tags:
         """GET incidents/{incident_pk}/tags/ -- the incident's tags (not paginated)."""
 
+    @on_error(_unknown_incident)
     @uplink.json
     @uplink.post("incidents/{incident_pk}/tags/")
     def create_incident_tag(self, incident_pk: Path, tag: Body(type=schemas.tag)) -> schemas.tag:
         """POST incidents/{incident_pk}/tags/ -- add one tag (201, idempotent)."""
 
+    @on_error(_unknown_incident)
     @uplink.get("incidents/{incident_pk}/tags/{tag}/")
     def retrieve_incident_tag(self, incident_pk: Path, tag: Path) -> schemas.tag:
         """GET incidents/{incident_pk}/tags/{tag}/ -- one tag (404 if not on the incident)."""
 
+    @on_error(_unknown_incident)
     @uplink.delete("incidents/{incident_pk}/tags/{tag}/")
     def delete_incident_tag(self, incident_pk: Path, tag: Path):
         """DELETE incidents/{incident_pk}/tags/{tag}/ -- remove one tag (204)."""
@@ -198,6 +337,7 @@ class ArgusAPI(uplink.Consumer):
     ) -> schemas.source_system:
         """PUT incidents/sources/{pk}/ -- rename a source system (superuser)."""
 
+    @on_error(_heartbeat)
     @uplink.post("incidents/sources/heartbeat/")
     def send_heartbeat(self):
         """POST incidents/sources/heartbeat/ -- the source system is alive (204; 2.10+)."""
@@ -223,6 +363,7 @@ class ArgusAPI(uplink.Consumer):
 
     # Authentication and users
 
+    @on_error(_login_failure)
     @uplink.json
     @uplink.post("auth/token/login/")
     def login(self, credentials: Body(type=schemas.credentials)) -> schemas.expiring_token:

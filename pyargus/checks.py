@@ -30,6 +30,7 @@ from .time import encode_datetime, is_infinity
 
 __all__ = [
     "acknowledgement_pk",
+    "api_class",
     "api_root_url",
     "bulk_event",
     "credentials",
@@ -66,6 +67,17 @@ def api_root_url(url: Any) -> str:
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InvalidArgumentError("api_root_url must not have a query, fragment or credentials")
     return url if url.endswith("/") else url + "/"
+
+
+def api_class(cls: Any) -> Any:
+    """*cls* if it is :class:`pyargus.api.ArgusAPI` or a subclass of it."""
+    from .api import ArgusAPI  # the declarations import the checks' models: import late
+
+    if not (isinstance(cls, type) and issubclass(cls, ArgusAPI)):
+        raise InvalidArgumentError(
+            f"api_class must be pyargus.api.ArgusAPI or a subclass of it, not {cls!r}"
+        )
+    return cls
 
 
 def is_loopback(url: str) -> bool:

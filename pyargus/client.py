@@ -8,9 +8,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import re
 import warnings
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
@@ -21,18 +19,12 @@ import requests
 from . import bulk, checks, pagination, params, schemas
 from .api import ArgusAPI
 from .exceptions import (
-    AuthError,
-    BadRequestError,
     ClientConnectionError,
-    ErrorWithResponse,
     InsecureTokenWarning,
     InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
-    NotSupportedError,
     ServerError,
-    TicketPluginError,
-    _path,
 )
 from .models import (
     Acknowledgement,
@@ -88,19 +80,31 @@ class Client:
         session: requests.Session | None = None,
         verify: bool | str = True,
         retries: int | RetryPolicy | None = None,
+        api_class: type[ArgusAPI] = ArgusAPI,
     ) -> None:
-        self._connect(api_root_url, checks.token(token), timeout, session, verify, retries)
+        self._connect(
+            api_root_url,
+            checks.token(token),
+            timeout=timeout,
+            session=session,
+            verify=verify,
+            retries=retries,
+            api_class=api_class,
+        )
 
     def _connect(
         self,
         api_root_url: str,
         token: str | None,
+        *,
         timeout: Timeout = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
         verify: bool | str = True,
         retries: int | RetryPolicy | None = None,
+        api_class: type[ArgusAPI] = ArgusAPI,
     ) -> None:
         root = checks.api_root_url(api_root_url)
+        api_class = checks.api_class(api_class)
         transport = Transport(
             root,
             token,
@@ -109,8 +113,9 @@ class Client:
             session=session,
             verify=verify,
         )
-        #: The low-level uplink consumer with one method per endpoint.
-        self.api = ArgusAPI(root, transport)
+        #: The uplink consumer with one method per endpoint: an
+        #: :class:`~pyargus.api.ArgusAPI`, or the subclass given as *api_class*.
+        self.api = api_class(root, transport)
         #: When the token expires, if known (set by :meth:`login` and
         #: :meth:`refresh_token`).
         self.token_expiry: datetime | None = None
@@ -126,7 +131,7 @@ class Client:
         :meth:`refresh_token`, revoke it with :meth:`logout`.
 
         :param client_kwargs: ``timeout``, ``session``, ``verify``, ``retries``
-            as for :class:`Client`.
+            and ``api_class`` as for :class:`Client`.
         :raises pyargus.exceptions.AuthError: if Argus refuses the credentials.
         """
         body = checks.credentials(username, password)
@@ -134,9 +139,6 @@ class Client:
         client._connect(api_root_url, None, **client_kwargs)
         try:
             token = client.api.login(body)
-        except AuthError as exc:
-            client.close()
-            raise AuthError(exc.response, _login_failure(exc, username)) from None
         except BaseException:
             client.close()
             raise
@@ -306,13 +308,7 @@ class Client:
             allow deleting incidents.
         :raises pyargus.exceptions.AuthError: if this user may not delete it.
         """
-        pk = checks.incident_pk(incident)
-        try:
-            self.api.delete_incident(pk)
-        except MethodNotAllowedError as exc:
-            raise _not_supported(
-                exc, "this server does not allow deleting incidents (INDELIBLE_INCIDENTS)"
-            ) from None
+        self.api.delete_incident(checks.incident_pk(incident))
 
     # Events (all incidents)
 
@@ -417,25 +413,13 @@ class Client:
         :raises pyargus.exceptions.TicketPluginError: if the plugin or the
             ticket system failed (``status_code`` says how).
         """
-        pk = checks.incident_pk(incident)
-        try:
-            return self.api.create_automatic_ticket(pk)
-        except ErrorWithResponse as exc:
-            if not isinstance(exc.body, str) or exc.body.lstrip().startswith("<"):
-                raise
-            if exc.status_code == 400 and "TICKET_PLUGIN" in exc.body:
-                raise _not_supported(
-                    exc, f"this server has no ticket plugin configured ({exc.detail})"
-                ) from None
-            raise TicketPluginError(exc.response) from None
+        return self.api.create_automatic_ticket(checks.incident_pk(incident))
 
     # Tags
 
     def get_incident_tags(self, incident: Incident | int) -> Tags:
         """The tags of an incident. ``GET incidents/{pk}/tags/``."""
-        pk = checks.incident_pk(incident)
-        with _incident_lookup():
-            return Tags._trusted(self.api.list_incident_tags(pk))
+        return Tags._trusted(self.api.list_incident_tags(checks.incident_pk(incident)))
 
     def add_incident_tag(self, incident: Incident | int, key: str, value: Any) -> tuple[str, str]:
         """Add one tag to an incident (a no-op if it is there); return ``(key, value)``.
@@ -448,8 +432,7 @@ class Client:
         """
         pk = checks.incident_pk(incident)
         body = {"tag": checks.tag(key, value, addressed=False)}
-        with _incident_lookup():
-            return self.api.create_incident_tag(pk, body)
+        return self.api.create_incident_tag(pk, body)
 
     def has_incident_tag(self, incident: Incident | int, key: str, value: Any) -> bool:
         """Whether an incident has the tag ``key=value``. ``GET incidents/{pk}/tags/{tag}/``.
@@ -459,13 +442,12 @@ class Client:
         """
         pk = checks.incident_pk(incident)
         tag = checks.tag(key, value, addressed=True)
-        with _incident_lookup():
-            try:
-                self.api.retrieve_incident_tag(pk, tag)
-            except NotFoundError as exc:
-                if isinstance(exc.body, dict) and "Tag" in exc.detail:
-                    return False
-                raise
+        try:
+            self.api.retrieve_incident_tag(pk, tag)
+        except NotFoundError as exc:
+            if isinstance(exc.body, dict) and "Tag" in exc.detail:
+                return False  # the incident exists, the tag is not on it
+            raise
         return True
 
     def remove_incident_tag(self, incident: Incident | int, key: str, value: Any) -> None:
@@ -481,8 +463,7 @@ class Client:
         """
         pk = checks.incident_pk(incident)
         tag = checks.tag(key, value, addressed=True)
-        with _incident_lookup():
-            self.api.delete_incident_tag(pk, tag)
+        self.api.delete_incident_tag(pk, tag)
 
     # Bulk operations
 
@@ -672,23 +653,7 @@ class Client:
             heartbeat endpoint (argus-server before 2.10); see
             :meth:`supports_heartbeat`.
         """
-        try:
-            self.api.send_heartbeat()
-        except AuthError as exc:
-            if exc.status_code != 403:
-                raise
-            if exc.body:
-                # argus-server < 2.10 routes the path to sources/{pk}/, where
-                # only superusers may write.
-                raise _not_supported(exc, _NO_HEARTBEAT) from None
-            raise AuthError(
-                exc.response,
-                _message(
-                    exc, "only source systems can send heartbeats, and this token's user is not one"
-                ),
-            ) from None
-        except (MethodNotAllowedError, NotFoundError) as exc:
-            raise _not_supported(exc, _NO_HEARTBEAT) from None
+        self.api.send_heartbeat()
 
     def supports_heartbeat(self) -> bool:
         """Whether the server has the heartbeat endpoint (argus-server 2.10 and later).
@@ -775,40 +740,6 @@ class Client:
         except (ClientConnectionError, ServerError):
             return False
         return True
-
-
-_NO_HEARTBEAT = "this server has no heartbeat endpoint (it came with argus-server 2.10)"
-
-
-def _message(exc: ErrorWithResponse, text: str) -> str:
-    response = exc.response
-    status = f"{response.status_code} {response.reason}".strip()
-    return f"{response.method} {_path(response.url)}: {status}: {text}"
-
-
-def _not_supported(exc: ErrorWithResponse, text: str) -> NotSupportedError:
-    return NotSupportedError(exc.response, _message(exc, text))
-
-
-def _login_failure(exc: AuthError, username: str) -> str:
-    # Argus 2.10 wraps the reason in a Python repr: "{'non_field_errors': [ErrorDetail(string='...'"
-    match = re.search(r"string=(['\"])(.*?)\1", exc.detail)
-    reason = match.group(2) if match else exc.detail
-    return _message(exc, f"login as {username!r} failed: {reason}")
-
-
-@contextlib.contextmanager
-def _incident_lookup() -> Iterator[None]:
-    """Argus answers tag requests for an unknown incident with 400, not 404: fix that."""
-    try:
-        yield
-    except BadRequestError as exc:
-        body = exc.body
-        if isinstance(body, list) and any(
-            str(item).startswith("An incident with pk=") for item in body
-        ):
-            raise NotFoundError(exc.response) from None
-        raise
 
 
 def _ack_body(

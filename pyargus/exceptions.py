@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .models import BulkResult
 
 __all__ = [
+    "RETRYABLE_STATUSES",
     "ArgusError",
     "AuthError",
     "BadRequestError",
@@ -67,9 +68,11 @@ __all__ = [
     "UnexpectedRedirectError",
     "error_for_response",
     "parse_retry_after",
+    "url_path",
 ]
 
-_RETRYABLE_STATUS = frozenset({429, 502, 503, 504})
+#: HTTP statuses after which the same request may succeed (retried when safe).
+RETRYABLE_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
 _DUPLICATE_CONSTRAINT = "incident_unique_source_incident_id_per_source"
 _MAX_TEXT = 300
 
@@ -214,7 +217,7 @@ class ErrorWithResponse(ArgusError):
         self.attempts = response.attempts
         if message is None:
             reason = f" {response.reason}" if response.reason else ""
-            where = f"{response.method} {_path(response.url)}".strip()
+            where = f"{response.method} {url_path(response.url)}".strip()
             message = f"{where}: {response.status_code}{reason}"
             if self.detail:
                 message += f": {self.detail}"
@@ -222,7 +225,7 @@ class ErrorWithResponse(ArgusError):
 
     @property
     def retryable(self) -> bool:  # type: ignore[override]
-        return self.status_code in _RETRYABLE_STATUS
+        return self.status_code in RETRYABLE_STATUSES
 
 
 class ClientError(ErrorWithResponse):
@@ -320,7 +323,7 @@ class UnexpectedRedirectError(ErrorWithResponse):
 
     def __init__(self, response: ErrorResponse) -> None:
         location = response.headers.get("Location", "?")
-        where = f"{response.method} {_path(response.url)}".strip()
+        where = f"{response.method} {url_path(response.url)}".strip()
         super().__init__(
             response,
             f"{where}: unexpected redirect {response.status_code} to {location} "
@@ -451,8 +454,8 @@ def after_attempts(attempts: int) -> str:
     return f" (after {attempts} attempts)" if attempts > 1 else ""
 
 
-def _path(url: str) -> str:
-    """The path and query of *url*, for messages."""
+def url_path(url: str) -> str:
+    """The path and query of *url* (for messages and logs: never the host or credentials)."""
     scheme_end = url.find("://")
     if scheme_end == -1:
         return url

@@ -1,148 +1,90 @@
-"""A marshmallow ``Schema`` whose ``load`` is compiled into generated code.
+"""A marshmallow ``Schema`` whose ``load`` of well-formed input runs generated code.
 
 marshmallow's generic load path costs about 8 µs per field (closures,
 error stores, validator and processor lookups), over 100 µs for one
 incident. Argus sends the same well-typed shapes millions of times, so
-:class:`FastSchema` generates, once per schema instance, a Python function
-that loads one well-formed object in a single pass with no per-field
-reflection:
+:class:`FastSchema` generates, once per schema instance and on first use,
+a Python function that loads one well-formed object in a single pass:
 
 * fields of the plain marshmallow types take a type check (``String``
   accepts a ``str`` as is, ``Integer`` an ``int``, ``Float`` a ``float``,
   ``Boolean`` a ``bool``; ``Raw`` anything);
 * fields that define ``fast_deserialize(value)`` (see :mod:`pyargus.fields`)
   call it: it returns the loaded value of a well-formed wire value and
-  raises anything for the rest;
+  raises :class:`Fallback` for anything else;
 * other fields call their own ``_deserialize`` (or ``deserialize`` when
   they override it, or have validators or processors);
-* the loaded object is built directly: ``model.__new__`` and one update of
-  its ``__dict__``, then :meth:`FastSchema.finish_model`.
+* the loaded object is built as :meth:`FastSchema.make_model` builds it:
+  the model's dataclass defaults for absent fields, then its
+  ``__post_init__`` (if any), then :meth:`FastSchema.finish_model`.
 
-Anything unusual (a wrong type, ``null`` where it is not allowed, a missing
-required field, ``partial``, ``unknown`` overrides, schema-level
-validators or processors) is loaded by marshmallow's own ``load``, so
-errors and edge cases behave exactly as marshmallow defines them. With
-``many=True`` only the unusual items take that path.
+The generated code gives up on anything unusual (a wrong type, ``null``
+where it is not allowed, a missing required field) by raising
+:class:`Fallback` or marshmallow's ``ValidationError``, and only those:
+marshmallow's own ``load`` then loads the object, so errors and edge cases
+behave exactly as marshmallow defines them. Any other exception is a bug
+and propagates. Schemas with ``pre_load``/``validates`` processors, other
+``post_load`` processors, ``unknown`` other than ``EXCLUDE`` or dotted
+attributes are loaded by marshmallow alone, and so are calls with
+``partial`` or ``unknown``. Dumping is marshmallow's own.
 
-Dumping is marshmallow's ``dump`` (with its pre- and post-dump processors);
-only its per-field loop is generated the same way: for each field, the
-value is read as marshmallow reads it (``obj[key]`` for objects with
-``__getitem__``, else the attribute), ``dump_default`` applied, and the
-field's own ``_serialize`` called. Schemas or fields that change how values
-are read (``get_attribute``, ``get_value``, ``serialize`` overrides, dotted
-``attribute`` paths, ``Method``/``Function`` fields) dump with marshmallow's
-own loop.
+**Off switch**: set the environment variable ``PYARGUS_FAST_LOAD=0``
+before importing pyargus to load everything with marshmallow alone (same
+results, about 3x the CPU per listed incident).
+
+The one private marshmallow attribute read, ``Schema._hooks`` (the
+registered processors), is checked when this module is imported: if a
+marshmallow release changes it, the import fails with a clear message
+instead of loading wrongly.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+import os
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, post_load
-from marshmallow.utils import _get_value_for_key, missing
+from marshmallow import Schema, ValidationError, fields, missing, post_load
 
-__all__ = ["DeferredList", "Fallback", "FastSchema", "deferred_errors", "deferred_lists"]
+__all__ = ["ENABLED", "Fallback", "FastSchema"]
 
-#: Inside deferred_lists(): list loads return a DeferredList.
-_deferring: ContextVar[bool] = ContextVar("pyargus_deferring", default=False)
-#: Turns the ValidationError of a deferred item into the error to raise.
-_on_error: ContextVar[Callable[[int, ValidationError], Exception] | None] = ContextVar(
-    "pyargus_deferred_errors", default=None
+#: Whether loads use the generated code (``PYARGUS_FAST_LOAD=0`` turns it off).
+ENABLED: bool = os.environ.get("PYARGUS_FAST_LOAD", "1").strip().lower() not in (
+    "0",
+    "false",
+    "no",
+    "off",
 )
 
 
-@contextmanager
-def deferred_lists() -> Iterator[None]:
-    """Inside, ``load(list, many=True)`` of a compiled schema returns a :class:`DeferredList`.
+def _check_marshmallow() -> None:
+    """Fail loudly if the marshmallow internals this module reads are not as expected."""
 
-    For a consumer that streams the items once (pagination): each item is
-    loaded just before it is used, while the wire data is still in cache,
-    and its wire data is released right after.
-    """
-    token = _deferring.set(True)
-    try:
-        yield
-    finally:
-        _deferring.reset(token)
+    class _Probe(Schema):
+        @post_load
+        def _probe(self, data: Any, **kwargs: Any) -> Any:
+            return data
 
-
-def deferring() -> bool:
-    """Whether list loads are deferred here (see :func:`deferred_lists`)."""
-    return _deferring.get()
+    hooks = getattr(_Probe, "_hooks", None)
+    names = [entry[0] for entry in hooks.get("post_load", ())] if isinstance(hooks, Mapping) else []
+    if names != ["_probe"]:
+        raise ImportError(
+            "pyargus.fastschema: this marshmallow release no longer keeps its processors in "
+            "Schema._hooks as marshmallow 4.x does; pyargus needs an update "
+            "(or run with PYARGUS_FAST_LOAD=0)"
+        )
 
 
-@contextmanager
-def deferred_errors(make_error: Callable[[int, ValidationError], Exception]) -> Iterator[None]:
-    """Deferred lists created inside raise ``make_error(index, error)`` for a bad item."""
-    token = _on_error.set(make_error)
-    try:
-        yield
-    finally:
-        _on_error.reset(token)
+if ENABLED:
+    _check_marshmallow()
+
+#: What the generated code may raise to hand an object to marshmallow's load.
+_GIVE_UP = (ValidationError,)
 
 
-class DeferredList:
-    """Loaded items of a list, loaded one at a time as they are iterated (once).
-
-    A bad item raises marshmallow's ``ValidationError`` for that item (its
-    messages under the item's index), or the error that the
-    :func:`deferred_errors` in force when the list was made gives for it;
-    the iteration can go on with the next item.
-    """
-
-    __slots__ = ("_data", "_make_error", "_schema")
-
-    def __init__(self, schema: FastSchema, data: list) -> None:
-        self._schema = schema
-        self._data = data
-        self._make_error = _on_error.get()
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __iter__(self) -> Iterator[Any]:
-        data, self._data = self._data, []
-        return _DeferredIterator(self._schema, data, self._make_error)
-
-    def __repr__(self) -> str:
-        return f"<DeferredList of {len(self._data)} {type(self._schema).__name__} items>"
-
-
-class _DeferredIterator:
-    __slots__ = ("_data", "_index", "_load_one", "_make_error", "_schema")
-
-    def __init__(self, schema: FastSchema, data: list, make_error: Any) -> None:
-        self._schema = schema
-        self._load_one = schema._plan
-        self._data = data
-        self._index = 0
-        self._make_error = make_error
-
-    def __iter__(self) -> _DeferredIterator:
-        return self
-
-    def __next__(self) -> Any:
-        index = self._index
-        data = self._data
-        if index >= len(data):
-            raise StopIteration
-        item = data[index]
-        data[index] = None  # the wire item is not needed any more
-        self._index = index + 1
-        try:
-            return self._load_one(item)  # type: ignore[misc]
-        except Exception:  # noqa: S110 - marshmallow's own path decides below
-            pass
-        try:
-            return Schema.load(self._schema, item, many=False)
-        except ValidationError as exc:
-            error = ValidationError({index: exc.messages})
-            make_error = self._make_error
-            raise (make_error(index, error) if make_error else error) from None
+class Fallback(Exception):
+    """Raised by generated code and ``fast_deserialize``: load with marshmallow instead."""
 
 
 #: Field types whose well-formed wire values are loaded as they are.
@@ -152,10 +94,6 @@ _EXACT_TYPES: dict[type, str] = {
     fields.Boolean: "bool",
     fields.Float: "float",
 }
-
-
-class Fallback(Exception):
-    """Raised inside the fast path: use marshmallow's load instead."""
 
 
 def _overrides_deserialize(field: fields.Field) -> bool:
@@ -250,10 +188,11 @@ class _Generator:
 
 
 class FastSchema(Schema):
-    """A schema with a compiled ``load`` for well-formed input.
+    """A schema with a generated ``load`` for well-formed input (see the module docs).
 
-    Subclasses set :attr:`model` (a class built by :meth:`make_model`) and
-    may override :meth:`finish_model`, or override :meth:`make_model`.
+    Subclasses set :attr:`model` (a dataclass, built by :meth:`make_model`)
+    and may override :meth:`finish_model`, or override :meth:`make_model`
+    to build something else from the loaded field values.
     """
 
     #: The class of the loaded objects (a dataclass), or ``None`` for dicts.
@@ -261,18 +200,27 @@ class FastSchema(Schema):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        names = [f.name for f in dataclasses.fields(self.model)] if self.model else []
-        self._model_defaults = dict.fromkeys(names)
+        #: Per model field: its default value, or a zero-argument factory.
+        self._model_defaults: dict[str, tuple[Any, Callable[[], Any] | None]] = {}
+        if self.model is not None:
+            for f in dataclasses.fields(self.model):
+                factory = f.default_factory
+                if factory is not dataclasses.MISSING:
+                    self._model_defaults[f.name] = (None, factory)
+                else:
+                    default = None if f.default is dataclasses.MISSING else f.default
+                    self._model_defaults[f.name] = (default, None)
+        self._post_init = getattr(self.model, "__post_init__", None)
         self._compiled: Callable[[Any], Any] | bool | None = False  # False: not yet
 
     @property
     def _plan(self) -> Callable[[Any], Any] | None:
         """The generated ``load_one(data)`` function, or ``None`` if this schema
-        cannot be compiled (marshmallow then loads everything). Generated on
+        is not compiled (marshmallow then loads everything). Generated on
         first use, so that importing schemas stays cheap."""
         compiled = self._compiled
         if compiled is False:
-            compiled = self._compiled = self._compile() if self._can_compile() else None
+            compiled = self._compiled = self._compile() if ENABLED and self._can_compile() else None
         return compiled
 
     def _can_compile(self) -> bool:
@@ -283,7 +231,7 @@ class FastSchema(Schema):
             or hooks.get("validates")
             or hooks.get("validates_schema")
             or post_loads != ["_make_model"]
-            or self.opts.unknown != "exclude"
+            or self.unknown != "exclude"
             or any("." in (field.attribute or "") for field in self.load_fields.values())
         )
 
@@ -303,8 +251,8 @@ class FastSchema(Schema):
         source = "\n".join(gen.lines) + "\n"
         code = compile(source, f"<FastSchema {type(self).__name__}.load_one>", "exec")
         exec(code, gen.namespace)  # noqa: S102 - our own generated code, no outside input
-        load_one = gen.namespace["load_one"]
-        load_one.__source__ = source  # for debugging and tests
+        load_one: Callable[[Any], Any] = gen.namespace["load_one"]
+        load_one.__source__ = source  # type: ignore[attr-defined]  # for debugging and tests
         return load_one
 
     def _build_source(self, gen: _Generator, values: list[tuple[str, str]]) -> list[str]:
@@ -329,9 +277,24 @@ class FastSchema(Schema):
             else:
                 lines.append("    return out")
             return lines
-        # A model object; absent fields are None, as make_model() sets them.
+        # A model object built as make_model() builds it.
         loaded = dict(values)
-        items = [f"{name!r}: {loaded.get(name, 'None')}" for name in self._model_defaults]
+        optional_names = {name for name, _ in optional}
+        items = []
+        for name, (default, factory) in self._model_defaults.items():
+            if factory is not None:
+                absent = f"{gen.constant(factory, 'factory')}()"
+            elif default is None:
+                absent = "None"
+            else:
+                absent = gen.constant(default, "default")
+            local = loaded.get(name)
+            if local is None:
+                items.append(f"{name!r}: {absent}")
+            elif name in optional_names and absent != "None":
+                items.append(f"{name!r}: {absent} if {local} is None else {local}")
+            else:
+                items.append(f"{name!r}: {local}")
         items += [
             f"{name!r}: {local}" for name, local in values if name not in self._model_defaults
         ]
@@ -339,82 +302,42 @@ class FastSchema(Schema):
             f"    obj = {gen.constant(object.__new__, 'new')}({gen.constant(self.model, 'model')})"
         )
         lines.append(f"    obj.__dict__.update({{{', '.join(items)}}})")
+        if self._post_init is not None:
+            lines.append(f"    {gen.constant(self._run_post_init, 'post_init')}(obj)")
         if type(self).finish_model is not FastSchema.finish_model:
             lines.append(f"    return {gen.constant(self.finish_model, 'finish')}(obj)")
         else:
             lines.append("    return obj")
         return lines
 
-    # Dumping: marshmallow's dump() (pre/post-dump processors and all), with
-    # its per-field loop (_serialize) generated once per schema as well.
-
-    @property
-    def _dump_plan(self) -> Callable[[Any], dict] | None:
-        """The generated ``dump_one(obj)`` function, or ``None`` (marshmallow dumps)."""
-        compiled = self.__dict__.get("_dump_compiled", False)
-        if compiled is False:
-            compiled = self._compile_dump() if self._can_compile_dump() else None
-            self.__dict__["_dump_compiled"] = compiled
-        return compiled
-
-    def _can_compile_dump(self) -> bool:
-        if type(self).get_attribute is not Schema.get_attribute or self.dict_class is not dict:
-            return False
-        for attr, field in self.dump_fields.items():
-            key = attr if field.attribute is None else field.attribute
-            if (
-                "." in key
-                or not field._CHECK_ATTRIBUTE
-                or type(field).serialize is not fields.Field.serialize
-                or type(field).get_value is not fields.Field.get_value
-            ):
-                return False
-        return True
-
-    def _compile_dump(self) -> Callable[[Any], dict]:
-        gen = _Generator("missing")
-        gen.namespace.update(get_key=_get_value_for_key, has=hasattr)
-        lines = gen.lines
-        lines += ["def dump_one(obj):", "    item = has(obj, '__getitem__')", "    out = {}"]
-        for attr, field in self.dump_fields.items():
-            key = attr if field.attribute is None else field.attribute
-            data_key = field.data_key if field.data_key is not None else attr
-            lines.append(f"    v = get_key(obj, {key!r}, missing) if item else \\")
-            lines.append(f"        getattr(obj, {key!r}, missing)")
-            default = field.dump_default
-            if default is not missing:
-                name = gen.constant(default, "default")
-                lines.append("    if v is missing:")
-                lines.append(
-                    f"        v = {name}()" if callable(default) else f"        v = {name}"
-                )
-            serialize = gen.constant(field._serialize, "ser")
-            lines.append("    if v is not missing:")
-            lines.append(f"        out[{data_key!r}] = {serialize}(v, {attr!r}, obj)")
-        lines.append("    return out")
-        source = "\n".join(lines) + "\n"
-        code = compile(source, f"<FastSchema {type(self).__name__}.dump_one>", "exec")
-        exec(code, gen.namespace)  # noqa: S102 - our own generated code, no outside input
-        dump_one = gen.namespace["dump_one"]
-        dump_one.__source__ = source
-        return dump_one
-
-    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
-        dump_one = self._dump_plan
-        if dump_one is None:
-            return super()._serialize(obj, many=many)
-        if many and obj is not None:
-            return [dump_one(item) for item in obj]
-        return dump_one(obj)
+    def _run_post_init(self, obj: Any) -> None:
+        """The model's ``__post_init__``; its complaint about a loaded value is a load error."""
+        try:
+            self._post_init(obj)  # type: ignore[misc]
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def make_model(self, data: dict[str, Any]) -> Any:
-        """Build the loaded object from the field values in *data*."""
+        """Build the loaded object from the field values in *data*.
+
+        Fields that are absent get the dataclass' default (or default
+        factory); then the model's ``__post_init__`` runs, then
+        :meth:`finish_model`.
+        """
         if self.model is None:
             return data
         obj = self.model.__new__(self.model)
         values = obj.__dict__
-        values.update(self._model_defaults)
-        values.update(data)
+        for name, (default, factory) in self._model_defaults.items():
+            value = data.get(name)
+            if value is None:
+                value = factory() if factory is not None else default
+            values[name] = value
+        for name, value in data.items():
+            if name not in self._model_defaults:
+                values[name] = value
+        if self._post_init is not None:
+            self._run_post_init(obj)
         return self.finish_model(obj)
 
     def finish_model(self, obj: Any) -> Any:
@@ -425,7 +348,7 @@ class FastSchema(Schema):
     def _make_model(self, data: dict[str, Any], **kwargs: Any) -> Any:
         return self.make_model(data)
 
-    def load(
+    def load(  # type: ignore[override]
         self,
         data: Any,
         *,
@@ -438,30 +361,30 @@ class FastSchema(Schema):
         if load_one is False:
             load_one = self._plan
         if load_one is not None and partial is None and unknown is None:
+            assert callable(load_one)
             if not many:
                 try:
                     return load_one(data)
-                except Exception:  # noqa: S110 - marshmallow reports it properly below
-                    pass
+                except (Fallback, *_GIVE_UP):
+                    pass  # marshmallow loads it (and reports what is wrong) below
             elif type(data) is list:
-                if _deferring.get():
-                    return DeferredList(self, data)
                 try:
                     return [load_one(item) for item in data]
-                except Exception:
+                except (Fallback, *_GIVE_UP):
                     return self._load_many_slowly(data, load_one)
         return super().load(data, many=many, partial=partial, unknown=unknown)
 
-    def _load_many_slowly(self, data: list, load_one: Callable[[Any], Any]) -> list:
+    def _load_many_slowly(self, data: list[Any], load_one: Callable[[Any], Any]) -> list[Any]:
         """Load a list where some item is unusual: marshmallow loads only those."""
         loaded = []
         for item in data:
             try:
                 loaded.append(load_one(item))
-            except Exception:
+            except (Fallback, *_GIVE_UP):
                 try:
                     loaded.append(super().load(item, many=False))
-                except Exception:
+                except ValidationError:
                     # Let marshmallow report the error of the whole list (with its index).
-                    return super().load(data, many=True)
+                    result: list[Any] = super().load(data, many=True)
+                    return result
         return loaded

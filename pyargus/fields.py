@@ -6,8 +6,12 @@ one :class:`~pyargus.models.Tags`, the nested source into a
 :class:`~pyargus.models.SourceSystem`. Fields read in bulk also have
 ``fast_deserialize(value)``, which :mod:`pyargus.fastschema`'s generated
 loaders call for well-formed values: it gives what ``_deserialize`` gives
-and raises anything else for the rest (marshmallow's own path then loads
-the value and reports errors).
+and raises :class:`~pyargus.fastschema.Fallback` (or ``ValidationError``)
+for anything else (marshmallow's own path then loads the value and reports
+errors). Any other exception from it is a bug, and is not hidden.
+
+These fields are public: use them in schemas of your own
+(:class:`pyargus.schemas.ArgusSchema` subclasses, see :doc:`/extending`).
 
 Loading raises :class:`marshmallow.ValidationError` (the converter turns it
 into :class:`~pyargus.exceptions.DecodeError`); dumping bad caller input
@@ -47,7 +51,10 @@ class DateTime(fields.Field):
             else:
                 if result.tzinfo is not None:
                     return result
-        return parse_datetime(value)
+        try:
+            return parse_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            raise Fallback from None
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         try:
@@ -102,8 +109,10 @@ class TagList(fields.Field):
             for item in value:
                 key, _, val = item["tag"].partition("=")
                 append((key, val))
-        except TypeError:  # v3 strings
+        except TypeError:  # v3 strings (or not a list of tags: _deserialize says so)
             return self._deserialize(value, None, None)
+        except (KeyError, AttributeError):
+            raise Fallback from None
         return _trusted_tags(pairs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Tags:

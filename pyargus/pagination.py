@@ -2,8 +2,8 @@
 
 Argus answers ``{"next": <absolute URL or null>, "previous": ..., "results": [...]}``.
 :func:`iterate` fetches a page only when the caller has consumed the
-previous one, and loads each item of a page only when it is handed out
-(see :func:`pyargus.fastschema.deferred_lists`). It follows ``next`` by
+previous one, and drops each page before fetching the next, so memory stays
+flat however long the listing. It follows ``next`` by
 re-sending only its *query* (cursor and filters) through the same declared
 endpoint: the scheme, host and path of ``next`` are never used, so a
 proxy that rewrites them can neither redirect the listing nor receive the
@@ -17,7 +17,6 @@ from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, urlsplit
 
 from .exceptions import DecodeError
-from .fastschema import deferred_lists
 from .models import Page
 
 __all__ = ["Listing", "iterate", "next_params"]
@@ -41,10 +40,10 @@ class Listing(Iterator[T], Generic[T]):
     nothing is repeated or skipped. (A generator would be finished by the
     error and then look like the end of the listing.)
 
-    Items are loaded one at a time as they are handed out, while their wire
-    data is fresh in the CPU cache, and the wire data is dropped right after.
-    An item that cannot be loaded raises :class:`~pyargus.exceptions.DecodeError`
-    when it is reached; :func:`next` then goes on with the item after it.
+    A page whose items cannot be loaded (a required field missing, a wrong
+    type) raises :class:`~pyargus.exceptions.DecodeError` naming the page's
+    request and the bad item; as for any error, :func:`next` then asks for
+    that page again.
     """
 
     def __init__(self, fetch: Callable[..., Page], params: dict[str, Any]) -> None:
@@ -62,8 +61,7 @@ class Listing(Iterator[T], Generic[T]):
                 return item
             if self._params is None:
                 raise StopIteration
-            with deferred_lists():
-                page = self._fetch(**self._params)
+            page = self._fetch(**self._params)
             following = next_params(page.next) if page.next else None
             if following == self._params:
                 raise DecodeError(f"pagination loop: 'next' repeats the page {page.next}")

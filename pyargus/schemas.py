@@ -1,14 +1,16 @@
 """marshmallow schemas: the Argus v2 wire format of every model.
 
-Schemas are used through the module-level instances at the bottom (a
-schema instance is expensive to build; uplink would build one per call if
-given a class). Server-owned fields are ``load_only``: read, never sent.
-Unknown fields from the server are ignored.
+Declarations use the module-level instances at the bottom. Server-owned
+fields are ``load_only``: read, never sent; identity fields are
+``required``: an answer without them is a
+:class:`~pyargus.exceptions.DecodeError`. Unknown fields from the server
+are ignored. :class:`ArgusSchema` and :func:`page_schema` are the public
+base for schemas of your own (see :doc:`/extending`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump
 
@@ -30,6 +32,8 @@ from .models import (
 )
 
 __all__ = [
+    "ArgusSchema",
+    "PageSchema",
     "acknowledgement",
     "acknowledgement_expiration",
     "acknowledgement_request",
@@ -49,6 +53,7 @@ __all__ = [
     "incident",
     "incident_page",
     "incident_patch",
+    "page_schema",
     "server_metadata",
     "source_system",
     "source_system_create",
@@ -64,14 +69,35 @@ __all__ = [
 
 
 class ArgusSchema(FastSchema):
-    """Base: ignore unknown fields; load into :attr:`model`; send no ``None``."""
+    """The public base of pyargus' schemas, and of yours (see :doc:`/extending`).
+
+    * unknown fields from the server are ignored;
+    * a schema with :attr:`model` (a dataclass whose fields default to
+      ``None`` or have a default) loads into it; without, into a dict;
+    * identity fields declared ``required=True`` make an answer without
+      them a :class:`~pyargus.exceptions.DecodeError`;
+    * dumping sends no ``None`` values, except for the fields named in
+      :attr:`send_null`; :meth:`finish_body` may adjust the body further.
+
+    Use instances or classes as return annotations and ``Body(type=...)``
+    of declarations (a class is instantiated once per client).
+    """
 
     class Meta:
         unknown = EXCLUDE
 
-    @post_dump
-    def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {key: value for key, value in data.items() if value is not None}
+    #: Fields whose ``None`` is sent as ``null`` (all others are left out).
+    send_null: ClassVar[frozenset[str]] = frozenset()
+
+    @post_dump(pass_original=True)
+    def _dump_policy(self, data: dict[str, Any], original: Any, **kwargs: Any) -> dict[str, Any]:
+        keep = self.send_null
+        body = {key: value for key, value in data.items() if value is not None or key in keep}
+        return self.finish_body(body, original)
+
+    def finish_body(self, body: dict[str, Any], original: Any) -> dict[str, Any]:
+        """Adjust the dumped *body* of *original* (a hook for subclasses)."""
+        return body
 
 
 class EditableIncidentSchema(ArgusSchema):
@@ -87,18 +113,14 @@ class EditableIncidentSchema(ArgusSchema):
     tags = argus_fields.TagList()
     metadata = fields.Raw()
 
-    @post_dump
-    def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return data
-
 
 class IncidentSchema(EditableIncidentSchema):
     """An incident; dumping gives the body of ``POST incidents/``."""
 
     model = Incident
 
-    pk = fields.Integer(load_only=True)
-    start_time = argus_fields.DateTime()
+    pk = fields.Integer(load_only=True, required=True)
+    start_time = argus_fields.DateTime(required=True)
     end_time = argus_fields.EndTime()
     source = argus_fields.Source()
     source_incident_id = fields.String()
@@ -110,9 +132,7 @@ class IncidentSchema(EditableIncidentSchema):
         incident._mark_loaded()
         return incident
 
-    @post_dump(pass_original=True)
-    def _drop_unset(self, data: dict[str, Any], original: Any, **kwargs: Any) -> dict[str, Any]:
-        body = {key: value for key, value in data.items() if value is not None}
+    def finish_body(self, body: dict[str, Any], original: Any) -> dict[str, Any]:
         if getattr(original, "end_time", None) is STATELESS:
             body["end_time"] = None
         if getattr(original, "_loaded", None) is not None:
@@ -127,13 +147,13 @@ class EventSchema(ArgusSchema):
 
     model = Event
 
-    pk = fields.Integer(load_only=True)
+    pk = fields.Integer(load_only=True, required=True)
     actor = argus_fields.Actor(load_only=True)
     description = fields.String()
     incident = fields.Integer(load_only=True)
     received = argus_fields.DateTime(load_only=True)
-    timestamp = argus_fields.DateTime()
-    type = argus_fields.EventType()
+    timestamp = argus_fields.DateTime(required=True)
+    type = argus_fields.EventType(required=True)
 
 
 class AcknowledgementSchema(ArgusSchema):
@@ -141,8 +161,8 @@ class AcknowledgementSchema(ArgusSchema):
 
     model = Acknowledgement
 
-    pk = fields.Integer(load_only=True)
-    event = fields.Nested(EventSchema, load_only=True)
+    pk = fields.Integer(load_only=True, required=True)
+    event = fields.Nested(EventSchema, load_only=True, required=True)
     expiration = argus_fields.DateTime(allow_none=True)
 
 
@@ -153,28 +173,37 @@ class Results(fields.Field):
         super().__init__(**kwargs)
         self.schema = schema
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list:
-        return self.schema.load(value, many=True)
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
+        if not isinstance(value, list):
+            raise ValidationError(f"Not a list: {type(value).__name__}.")
+        loaded: list[Any] = self.schema.load(value, many=True)
+        return loaded
 
 
-class IncidentPageSchema(ArgusSchema):
-    """A page of ``GET incidents/`` or ``incidents/mine/``."""
+class PageSchema(ArgusSchema):
+    """A cursor page ``{"next", "previous", "results": [...]}`` → :class:`~pyargus.models.Page`.
 
-    model = Page
-
-    next = fields.String(allow_none=True, load_default=None)
-    previous = fields.String(allow_none=True, load_default=None)
-    results = Results(IncidentSchema(), required=True)
-
-
-class EventPageSchema(ArgusSchema):
-    """A page of ``GET incidents/events/``."""
+    Build one for an item schema with :func:`page_schema`.
+    """
 
     model = Page
 
     next = fields.String(allow_none=True, load_default=None)
     previous = fields.String(allow_none=True, load_default=None)
-    results = Results(EventSchema(), required=True)
+
+
+def page_schema(item: Schema) -> PageSchema:
+    """A schema of cursor pages whose ``results`` are loaded with *item*.
+
+    For declarations of paginated endpoints (``pyargus.pagination.iterate``
+    follows their pages)::
+
+        @uplink.get("things/")
+        def list_things(self, **params: QueryMap) -> page_schema(ThingSchema()): ...
+    """
+    name = f"{type(item).__name__.removesuffix('Schema')}PageSchema"
+    cls = type(name, (PageSchema,), {"results": Results(item, required=True)})
+    return cls()
 
 
 class CountSchema(ArgusSchema):
@@ -203,11 +232,9 @@ class AcknowledgementExpirationSchema(ArgusSchema):
     ``null`` (never expires) is sent explicitly.
     """
 
-    expiration = argus_fields.DateTime(allow_none=True)
+    send_null = frozenset({"expiration"})
 
-    @post_dump
-    def _drop_unset(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {"expiration": data.get("expiration")}
+    expiration = argus_fields.DateTime(allow_none=True, required=True)
 
 
 # Tags and tickets
@@ -321,7 +348,7 @@ class SourceSystemSchema(ArgusSchema):
 
     model = SourceSystem
 
-    pk = fields.Integer(load_only=True)
+    pk = fields.Integer(load_only=True, required=True)
     name = fields.String()
     type = argus_fields.TypeName(load_only=True)
     user = fields.Integer(load_only=True, allow_none=True)
@@ -361,7 +388,7 @@ class UserSchema(ArgusSchema):
 
     model = User
 
-    username = fields.String()
+    username = fields.String(required=True)
     first_name = fields.String()
     last_name = fields.String()
     email = fields.String()
@@ -408,12 +435,12 @@ class ServerMetadataSchema(ArgusSchema):
 
 incident = IncidentSchema()
 incident_patch = EditableIncidentSchema()
-incident_page = IncidentPageSchema()
+incident_page = page_schema(incident)
 event = EventSchema()
 events = EventSchema(many=True)
 acknowledgement = AcknowledgementSchema()
 acknowledgements = AcknowledgementSchema(many=True)
-event_page = EventPageSchema()
+event_page = page_schema(event)
 count = CountSchema()
 acknowledgement_request = AcknowledgementRequestSchema()
 acknowledgement_expiration = AcknowledgementExpirationSchema()

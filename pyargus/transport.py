@@ -6,6 +6,11 @@ An uplink client adapter around a :class:`requests.Session` that
   root (scheme, host and port), so the token never goes anywhere else;
 * never follows redirects (a 3xx becomes
   :class:`~pyargus.exceptions.UnexpectedRedirectError`);
+* turns every answer that is not 2xx into the matching
+  :mod:`pyargus.exceptions` error (:func:`~pyargus.exceptions.error_for_response`),
+  after the retries: so every declaration, also one in a user's subclass of
+  :class:`~pyargus.api.ArgusAPI`, raises the same typed errors, and no
+  response handler or converter ever sees an error body;
 * applies connect and read timeouts to every request;
 * retries what is safe to retry (see :class:`RetryPolicy`), with state kept
   per call, so one client can be shared by many threads;
@@ -44,13 +49,17 @@ from uplink.clients.io import BlockingStrategy
 
 from . import _session
 from .exceptions import (
+    RETRYABLE_STATUSES,
     ArgusError,
     ClientConnectionError,
     ClientTimeoutError,
     DecodeError,
+    ErrorResponse,
     InvalidArgumentError,
     after_attempts,
+    error_for_response,
     parse_retry_after,
+    url_path,
 )
 
 __all__ = ["DEFAULT_TIMEOUT", "RetryPolicy", "Timeout", "Transport"]
@@ -107,7 +116,7 @@ class RetryPolicy:
     backoff: float = 0.5
     max_backoff: float = 8.0
     max_time: float = 60.0
-    statuses: frozenset[int] = field(default=frozenset({429, 502, 503, 504}))
+    statuses: frozenset[int] = field(default=RETRYABLE_STATUSES)
 
     def __post_init__(self) -> None:
         if (
@@ -175,11 +184,6 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     except ValueError:  # not a port: not the API root's origin either
         port = -1
     return (parts.scheme, (parts.hostname or "").lower(), port)
-
-
-def _path(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 class _HeaderAuth(requests.auth.AuthBase):
@@ -261,7 +265,7 @@ class Transport(RequestsClient):
         if _origin(url) == self._origin:
             extras["auth"] = self._auth
         else:
-            log.warning("not sending the API token to %s (outside the API root)", _path(url))
+            log.warning("not sending the API token to %s (outside the API root)", url_path(url))
             extras["auth"] = _NO_AUTH
         extras["allow_redirects"] = False
         extras.setdefault("timeout", self.timeout)
@@ -274,7 +278,7 @@ class Transport(RequestsClient):
     ) -> requests.Response:
         policy = self.retry
         idempotent = method in IDEMPOTENT_METHODS
-        where = f"{method} {_path(url)}"
+        where = f"{method} {url_path(url)}"
         first = time.monotonic()
         attempt = 0
         while True:
@@ -297,7 +301,7 @@ class Transport(RequestsClient):
             status = response.status_code
             if log.isEnabledFor(logging.DEBUG):
                 elapsed = time.monotonic() - started
-                path = _path(response.url or url)
+                path = url_path(response.url or url)
                 log.debug(
                     "%s %s -> %d in %.3f s (attempt %d)", method, path, status, elapsed, attempt
                 )
@@ -309,6 +313,8 @@ class Transport(RequestsClient):
             ):
                 response.close()
                 continue
+            if not 200 <= status < 300:
+                raise error_for_response(ErrorResponse.from_requests(response))
             return response
 
     def _backoff(
@@ -348,7 +354,7 @@ def _transport_error(
 ) -> tuple[ArgusError, str]:
     """The pyargus error for an exception raised while sending a request,
     and the problem it names (its message without method and path)."""
-    where = f"{method} {_path(url)}"
+    where = f"{method} {url_path(url)}"
     if isinstance(exc, _BUILD_ERRORS) or not isinstance(exc, requests.RequestException):
         problem = f"cannot build the request: {_reason(exc)}"
         return InvalidArgumentError(f"{where}: {problem}"), problem

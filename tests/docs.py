@@ -24,7 +24,7 @@ class CodeBlock:
     code: str
 
     def run(self, namespace: dict[str, Any]) -> dict[str, Any]:
-        exec(compile(self.code, f"{self.path}:{self.line}", "exec"), namespace)  # noqa: S102
+        exec(compile(self.code, f"{self.path}:{self.line}", "exec", dont_inherit=True), namespace)  # noqa: S102
         return namespace
 
 

@@ -54,7 +54,7 @@ class TestLogin:
         with pytest.raises(AuthError) as info:
             Client.login(API, "admin", "wrong")
         assert str(info.value) == (
-            "POST /api/v2/auth/token/login/: 403 Forbidden: login as 'admin' failed: "
+            "POST /api/v2/auth/token/login/: 403 Forbidden: login failed: "
             "Unable to log in with provided credentials."
         )
         assert "wrong" not in str(info.value)

@@ -1,6 +1,6 @@
 """FastSchema must load exactly what marshmallow's own load would."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import marshmallow
 import pytest
@@ -179,13 +179,22 @@ def test_generated_incident_loader_agrees_with_marshmallow(changes):
     assert vars(fast) == vars(slow)
 
 
-@pytest.mark.parametrize("missing_field", ["pk", "metadata", "tags", "end_time", "source"])
+@pytest.mark.parametrize("missing_field", ["metadata", "tags", "end_time", "source"])
 def test_generated_loader_leaves_absent_fields_none(missing_field):
     data = incident_json()
     del data[missing_field]
     fast = schemas.incident._plan(data)
     assert getattr(fast, missing_field) is None
     assert fast == marshmallow_load(schemas.IncidentSchema(), data)
+
+
+@pytest.mark.parametrize("missing_field", ["pk", "start_time"])
+def test_an_incident_without_its_identity_does_not_load(missing_field):
+    data = incident_json()
+    del data[missing_field]
+    with pytest.raises(ValidationError) as info:
+        schemas.incident.load(data)
+    assert info.value.messages == {missing_field: ["Missing data for required field."]}
 
 
 def test_generated_code_is_kept_for_debugging():
@@ -316,136 +325,116 @@ def test_fields_with_validators_or_processors_use_marshmallows_field_logic():
 # Deferred lists: items loaded one by one as they are iterated (for pagination).
 
 
-def test_deferred_lists_load_the_same_items_lazily():
-    from pyargus.fastschema import DeferredList, deferred_lists
+@dataclass
+class Defaulted:
+    name: str = None
+    level: int = 5
+    labels: list = field(default_factory=list)
+    checked: bool = False
 
-    data = [incident_json(pk=1), incident_json(pk=2, end_time=None), incident_json(pk=3)]
-    eager = schemas.incident.load(data, many=True)
-    with deferred_lists():
-        deferred = schemas.incident.load(data, many=True)
-    assert isinstance(deferred, DeferredList)
-    assert len(deferred) == 3 and "3 IncidentSchema items" in repr(deferred)
-    items = iter(deferred)
-    assert next(items) == eager[0]
-    assert data[0] is None  # the wire item is released once loaded
-    assert list(items) == eager[1:]
-    assert list(deferred) == []  # iterable once
-    assert schemas.incident.load([incident_json()], many=True)[0].pk == 1  # only inside
+    def __post_init__(self):
+        if not 1 <= self.level <= 5:
+            raise ValueError(f"level {self.level} is not 1-5")
+        self.checked = True
 
 
-def test_deferred_lists_load_unusual_items_with_marshmallow_and_report_bad_ones():
-    from pyargus.fastschema import deferred_errors, deferred_lists
+class DefaultedSchema(FastSchema):
+    model = Defaulted
 
-    loose = incident_json(pk="7")  # marshmallow converts "7"
-    bad = incident_json(level="high")
-    with deferred_lists():
-        items = iter(schemas.incident.load([loose, bad], many=True))
-    assert next(items).pk == 7
-    with pytest.raises(ValidationError) as info:
-        next(items)
-    assert info.value.messages == {1: {"level": ["Not a valid integer."]}}
-
-    def make_error(index, error):
-        return LookupError(index, error.messages)
-
-    with deferred_lists(), deferred_errors(make_error):
-        items = iter(schemas.incident.load([bad], many=True))
-    with pytest.raises(LookupError) as info:
-        next(items)
-    assert info.value.args == (0, {0: {"level": ["Not a valid integer."]}})
-
-
-# Generated dump loops: the same output as marshmallow's own _serialize.
-
-
-def marshmallow_dump(schema, obj, many=False):
-    """What marshmallow's own per-field loop gives, with the schema's processors."""
-    cls = type(schema)
-    own = vars(cls).get("_serialize")
-    cls._serialize = PlainSchema._serialize
-    try:
-        return schema.dump(obj, many=many)
-    finally:
-        if own is None:
-            del cls._serialize
-        else:
-            cls._serialize = own
-
-
-def test_generated_incident_dumps_agree_with_marshmallow():
-    from datetime import datetime, timezone
-
-    from pyargus.models import INFINITY, STATELESS, Event, Incident, SourceSystem, Tags
-
-    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    incidents = [
-        Incident(start_time=when, tags=Tags(a="1", b="2"), level=2, metadata={"k": [1]}),
-        Incident(start_time=when, end_time=STATELESS, description="d", source=SourceSystem(pk=3)),
-        Incident(start_time=when, end_time=INFINITY, source=4, ticket_url="", details_url="x"),
-        schemas.incident.load(incident_json()),
-    ]
-    assert schemas.incident._dump_plan is not None
-    for incident in incidents:
-        assert schemas.incident.dump(incident) == marshmallow_dump(schemas.incident, incident)
-    assert schemas.incident.dump(incidents, many=True) == marshmallow_dump(
-        schemas.incident, incidents, many=True
-    )
-    changes = {"level": 3, "tags": Tags(c="3"), "description": None}
-    assert schemas.incident_patch.dump(changes) == marshmallow_dump(schemas.incident_patch, changes)
-    event = Event(type="END", timestamp=when, description="done")
-    assert (
-        schemas.event.dump(event)
-        == marshmallow_dump(schemas.event, event)
-        == {
-            "type": "END",
-            "timestamp": "2026-01-01T00:00:00+00:00",
-            "description": "done",
-        }
-    )
-
-
-class Dumped(FastSchema):
     class Meta:
         unknown = EXCLUDE
 
-    name = fields.String(data_key="Name")
-    count = fields.Integer(attribute="number")
-    label = fields.String(dump_default="none")
-    stamp = fields.String(dump_default=lambda: "made")
-    ratio = fields.Float()
+    name = fields.String()
+    level = fields.Integer()
+    labels = fields.List(fields.String())
 
 
-def test_generated_dumps_read_values_as_marshmallow_does():
-    schema = Dumped()
-    thing = Thing(name="a", ratio=1)
-    thing.number = 7
-    for obj in (thing, {"name": "b", "number": 2, "label": "l"}, {}):
-        assert schema.dump(obj) == marshmallow_dump(schema, obj)
-    assert schema.dump({"name": "b", "number": 2}) == {
-        "Name": "b",
-        "count": 2,
-        "label": "none",
-        "stamp": "made",
+def test_loaded_models_get_dataclass_defaults_and_post_init_on_both_paths():
+    schema = DefaultedSchema()
+    assert schema._plan is not None
+    fast = schema.load({"name": "x"})
+    assert fast == Defaulted(name="x", level=5, labels=[], checked=True)
+    assert fast == marshmallow_load(DefaultedSchema(), {"name": "x"})
+    other = schema.load({"name": "y"})
+    assert other.labels is not fast.labels  # a fresh default per object
+    assert schema.load({"level": 2, "labels": ["a"]}) == Defaulted(
+        level=2, labels=["a"], checked=True
+    )
+
+
+def test_a_post_init_complaint_is_a_validation_error_on_both_paths():
+    with pytest.raises(ValidationError, match="level 99 is not 1-5"):
+        DefaultedSchema().load({"name": "x", "level": 99})
+    with pytest.raises(ValidationError, match="level 99 is not 1-5"):
+        marshmallow_load(DefaultedSchema(), {"name": "x", "level": 99})
+
+
+class Buggy(fields.Field):
+    def fast_deserialize(self, value):
+        raise ZeroDivisionError("a bug in a fast path")
+
+
+class BuggySchema(FastSchema):
+    class Meta:
+        unknown = EXCLUDE
+
+    value = Buggy()
+
+
+def test_a_bug_in_a_fast_path_is_not_hidden_by_a_fallback():
+    with pytest.raises(ZeroDivisionError, match="a bug in a fast path"):
+        BuggySchema().load({"value": 1})
+
+
+def test_the_off_switch_loads_everything_with_marshmallow(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from pyargus import fastschema, schemas\n"
+        "from tests.wire import incident_json\n"
+        "assert fastschema.ENABLED is False\n"
+        "assert schemas.incident._plan is None\n"
+        "incident = schemas.incident.load(incident_json(pk=7))\n"
+        "print(incident.pk, incident.tags['host'])\n"
+    )
+    env = {**os.environ, "PYARGUS_FAST_LOAD": "0"}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[0] == "7"
+
+
+def test_incident_and_event_bodies_follow_the_one_dump_policy():
+    from datetime import datetime, timezone
+
+    from pyargus.models import STATELESS, Event, Incident, SourceSystem, Tags
+
+    when = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    assert schemas.incident.dump(Incident(start_time=when, level=2)) == {
+        "start_time": "2026-01-01T00:00:00+00:00",
+        "level": 2,
+        "tags": [],
     }
-
-
-class MethodDumped(FastSchema):
-    name = fields.String()
-    shout = fields.Method("make_shout")
-
-    def make_shout(self, obj):
-        return obj["name"].upper()
-
-
-class AttributeDumped(FastSchema):
-    name = fields.String()
-
-    def get_attribute(self, obj, attr, default):
-        return "always"
-
-
-def test_schemas_that_read_values_differently_dump_with_marshmallow():
-    assert MethodDumped()._dump_plan is None
-    assert MethodDumped().dump({"name": "a"}) == {"name": "a", "shout": "A"}
-    assert AttributeDumped()._dump_plan is None
-    assert AttributeDumped().dump({"name": "a"}) == {"name": "always"}
+    body = schemas.incident.dump(
+        Incident(start_time=when, end_time=STATELESS, source=SourceSystem(pk=3), tags=Tags(a="1"))
+    )
+    assert body == {
+        "start_time": "2026-01-01T00:00:00+00:00",
+        "end_time": None,
+        "source": 3,
+        "tags": [{"tag": "a=1"}],
+    }
+    fetched = schemas.incident.load(incident_json())
+    assert "source" not in schemas.incident.dump(fetched)
+    event = Event(type="END", timestamp=when, description="done")
+    assert schemas.event.dump(event) == {
+        "type": "END",
+        "timestamp": "2026-01-01T00:00:00+00:00",
+        "description": "done",
+    }
+    assert schemas.acknowledgement_expiration.dump({"expiration": None}) == {"expiration": None}
+    assert schemas.incident_patch.dump({"level": 3}) == {"level": 3}

@@ -76,7 +76,7 @@ def test_a_page_is_released_before_the_next_is_fetched():
     assert alive_when_fetching == [False]
 
 
-def test_a_bad_item_is_a_decode_error_when_it_is_reached(client, requests_mock):
+def test_a_bad_item_makes_its_page_a_decode_error_and_nothing_is_skipped(client, requests_mock):
     from .conftest import API
     from .wire import incident_json, page_json
 
@@ -89,15 +89,28 @@ def test_a_bad_item_is_a_decode_error_when_it_is_reached(client, requests_mock):
     )
     requests_mock.get(API + "incidents/?cursor=b", json=page_json([incident_json(pk=4)]))
     incidents = client.get_incidents()
-    assert next(incidents).pk == 1
-    assert requests_mock.call_count == 1
     with pytest.raises(DecodeError) as info:
         next(incidents)
     message = str(info.value)
-    assert message.startswith("GET /api/v2/incidents/: 200: unexpected JSON shape of item 1:")
-    assert "tags" in message
+    assert message.startswith("GET /api/v2/incidents/: 200: unexpected JSON shape:")
+    assert "'results': {1: {'tags'" in message
     assert info.value.response.status_code == 200
     assert info.value.response.url == API + "incidents/"
-    # The listing goes on after the bad item, without fetching its page again.
-    assert [i.pk for i in incidents] == [3, 4]
+    # The listing stays at the bad page: asking again fetches it again (no item is skipped).
+    with pytest.raises(DecodeError):
+        next(incidents)
     assert requests_mock.call_count == 2
+    assert requests_mock.last_request.qs == {}
+
+
+def test_a_page_item_without_its_identity_is_a_decode_error(client, requests_mock):
+    from .conftest import API
+    from .wire import incident_json, page_json
+
+    broken = incident_json(pk=2)
+    del broken["pk"], broken["start_time"]
+    requests_mock.get(API + "incidents/", json=page_json([incident_json(pk=1), broken]))
+    with pytest.raises(
+        DecodeError, match=r"missing required fields results\.1\.pk, results\.1\.start_time"
+    ):
+        list(client.get_incidents())

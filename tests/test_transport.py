@@ -15,6 +15,9 @@ from pyargus.exceptions import (
     ClientTimeoutError,
     DecodeError,
     InvalidArgumentError,
+    RateLimitError,
+    ServerError,
+    UnexpectedRedirectError,
     parse_retry_after,
 )
 from pyargus.transport import DEFAULT_TIMEOUT, RetryPolicy, Transport
@@ -52,8 +55,8 @@ def test_token_goes_only_to_the_api_origin(requests_mock, caplog):
 
 def test_redirects_are_never_followed(requests_mock):
     requests_mock.get(API + "incidents", status_code=301, headers={"Location": API + "incidents/"})
-    response = send(make(requests_mock), url=API + "incidents")
-    assert response.status_code == 301
+    with pytest.raises(UnexpectedRedirectError, match="redirect 301"):
+        send(make(requests_mock), url=API + "incidents")
     assert requests_mock.call_count == 1
 
 
@@ -90,7 +93,10 @@ def test_get_is_retried_on_503_then_succeeds(requests_mock, caplog):
 def test_retries_are_bounded(requests_mock):
     requests_mock.get(API + "incidents/", status_code=503)
     transport = make(requests_mock, retries=RetryPolicy(attempts=4, backoff=0))
-    assert send(transport).status_code == 503
+    with pytest.raises(ServerError) as info:
+        send(transport)
+    assert info.value.status_code == 503
+    assert info.value.attempts == 4
     assert requests_mock.call_count == 4
 
 
@@ -106,20 +112,24 @@ def test_retry_after_is_honoured(requests_mock):
 def test_retry_after_beyond_max_time_is_not_waited_for(requests_mock):
     requests_mock.get(API + "incidents/", status_code=429, headers={"Retry-After": "3600"})
     transport = make(requests_mock, retries=RetryPolicy(max_time=10))
-    assert send(transport).status_code == 429
+    with pytest.raises(RateLimitError) as info:
+        send(transport)
+    assert info.value.retry_after == 3600
     assert transport.sleeps == []
 
 
 def test_post_is_not_retried_on_5xx(requests_mock):
     requests_mock.post(API + "incidents/", status_code=503)
     transport = make(requests_mock)
-    assert send(transport, "POST").status_code == 503
+    with pytest.raises(ServerError):
+        send(transport, "POST")
     assert requests_mock.call_count == 1
 
 
 def test_retries_zero_turns_retries_off(requests_mock):
     requests_mock.get(API + "incidents/", status_code=503)
-    send(make(requests_mock, retries=0))
+    with pytest.raises(ServerError):
+        send(make(requests_mock, retries=0))
     assert requests_mock.call_count == 1
 
 
