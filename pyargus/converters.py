@@ -121,9 +121,11 @@ class SchemaConverter(Factory):
         return None
 
     def create_response_body_converter(self, cls: Any, *args: Any, **kwargs: Any) -> Any:
+        """A converter of 2xx bodies for the return annotation *cls*, if it is a schema."""
         schema = self._schema(cls)
         return None if schema is None else _ResponseBody(schema)
 
     def create_request_body_converter(self, cls: Any, *args: Any, **kwargs: Any) -> Any:
+        """A converter of ``Body(type=cls)`` arguments, if *cls* is a schema."""
         schema = self._schema(cls)
         return None if schema is None else _RequestBody(schema)

@@ -1,4 +1,4 @@
-"""uplink glue: non-2xx answers and undecodable bodies become pyargus errors."""
+"""The converters: undecodable bodies and bodies without identity fields become DecodeError."""
 
 import pytest
 
@@ -77,3 +77,31 @@ def test_undecodable_bodies(client, requests_mock, kwargs, message):
         client.get_incident(1)
     assert str(info.value).startswith("GET /api/v2/incidents/1/: 200:")
     assert info.value.response.status_code == 200
+
+
+@pytest.mark.parametrize("body", [{}, {"detail": "nothing here"}])
+def test_a_2xx_object_without_identity_fields_is_a_decode_error(client, requests_mock, body):
+    requests_mock.get(API + "incidents/1/", json=body)
+    with pytest.raises(DecodeError) as info:
+        client.get_incident(1)
+    assert str(info.value) == (
+        "GET /api/v2/incidents/1/: 200: missing required fields pk, start_time"
+    )
+    requests_mock.post(API + "incidents/", status_code=201, json=body)
+    from datetime import datetime, timezone
+
+    from pyargus.models import Incident
+
+    with pytest.raises(DecodeError, match=r"^POST /api/v2/incidents/: 201: missing required"):
+        client.post_incident(Incident(start_time=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+
+
+def test_a_list_item_without_identity_fields_is_a_decode_error(client, requests_mock):
+    from .wire import event_json
+
+    broken = event_json()
+    del broken["pk"]
+    requests_mock.get(API + "incidents/1/events/", json=[event_json(), broken])
+    with pytest.raises(DecodeError) as info:
+        client.get_incident_events(1)
+    assert str(info.value) == "GET /api/v2/incidents/1/events/: 200: missing required field 1.pk"
