@@ -113,6 +113,9 @@ class IncidentSchema(EditableIncidentSchema):
     @post_dump(pass_original=True)
     def _drop_unset(self, data: dict[str, Any], original: Any, **kwargs: Any) -> dict[str, Any]:
         body = {key: value for key, value in data.items() if value is not None}
+        if body.get("ticket_url") == "":
+            # No ticket (as read from Argus): Argus' create refuses "" as "not a valid URL".
+            del body["ticket_url"]
         if getattr(original, "end_time", None) is STATELESS:
             body["end_time"] = None
         if getattr(original, "_loaded", None) is not None:
