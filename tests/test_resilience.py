@@ -64,7 +64,7 @@ from .faults import (
     html_page,
     run_in_threads,
 )
-from .wire import incident_json, page_json
+from .wire import event_json, incident_json, page_json
 
 PATH = "/api/v2/incidents/1/"
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -867,6 +867,38 @@ def test_docs_post_once_after_a_duplicate(server):
     server.script(Reply(400, json=duplicate), path="/api/v2/incidents/")
     server.script(Reply(200, json=page_json([incident_json(pk=4)])), path="/api/v2/incidents/mine/")
     assert post_once(make_client(server.url), new_incident()).pk == 4
+
+
+def test_docs_post_once_restarts_an_incident_whose_alert_came_back(server):
+    post_once = docs_code("post_once")["post_once"]
+    duplicate = [
+        'duplicate key value violates unique constraint "incident_unique_source_incident_id_per_source"'
+    ]
+    closed = incident_json(pk=4, open=False, end_time="2026-01-01T00:00:00+00:00")
+    server.script(Reply(400, json=duplicate), path="/api/v2/incidents/")
+    server.script(Reply(200, json=page_json([closed])), path="/api/v2/incidents/mine/")
+    restarted = event_json(incident=4, type={"value": "RES", "display": "Incident restart"})
+    server.script(Reply(201, json=restarted), path="/api/v2/incidents/4/events/")
+    server.script(Reply(200, json=incident_json(pk=4)), path="/api/v2/incidents/4/")
+    found = post_once(make_client(server.url), new_incident())
+    assert (found.pk, found.open) == (4, True)
+    assert [(s.method, s.path) for s in server.seen][2:] == [
+        ("POST", "/api/v2/incidents/4/events/"),
+        ("GET", "/api/v2/incidents/4/"),
+    ]
+    assert server.seen[2].json["type"] == "RES"
+
+
+def test_docs_check_token(server):
+    check_token = docs_code("check_token")["check_token"]
+    server.script(Reply(200, json=page_json([incident_json()])), path="/api/v2/incidents/mine/")
+    assert check_token(make_client(server.url)).name == "testsource"
+    user = {"username": "admin", "first_name": "", "last_name": "", "email": "", "admin_url": None}
+    server.script(Reply(200, json=page_json([])), path="/api/v2/incidents/mine/")
+    server.script(Reply(200, json=user), path="/api/v2/auth/user/")
+    server.script(Reply(200, json=[]), path="/api/v2/incidents/sources/")
+    with pytest.raises(SystemExit, match="not a source system's token"):
+        check_token(make_client(server.url))
 
 
 def test_docs_post_once_reraises_when_nothing_was_stored(server):
