@@ -218,7 +218,7 @@ class Client:
         return pagination.iterate(self._my_incidents_page, query)
 
     def _my_incidents_page(self, **params: Any) -> Page:
-        page = self.api.list_my_incidents(**params)
+        page: Page = self.api.list_my_incidents(**params)
         if "cursor" not in params and not len(page.results):
             self._require_source_system("incidents/mine/")
         return page
@@ -849,8 +849,9 @@ class Client:
             if client.get_my_source_system() is None:
                 sys.exit("ARGUS_TOKEN is not a source system's token")
         """
-        page = self.api.list_my_incidents(page_size="1")
-        source = next((i.source for i in page.results if i.source is not None), None)
+        page: Page = self.api.list_my_incidents(page_size="1")
+        incidents: Iterable[Incident] = page.results
+        source = next((i.source for i in incidents if i.source is not None), None)
         if source is None:
             source = self._find_my_source_system()
         self._own_source = source
@@ -858,7 +859,7 @@ class Client:
 
     def _find_my_source_system(self) -> SourceSystem | None:
         username = self.api.retrieve_current_user().username
-        sources = list(self.api.list_source_systems())
+        sources: list[SourceSystem] = list(self.api.list_source_systems())
         sources.sort(key=lambda source: source.name != username)
         for source in sources:
             if source.user is None:

@@ -508,7 +508,7 @@ def _tls_problem(exc: BaseException, url: str, server: str) -> tuple[str, bool, 
     """The problem, ``sent`` and ``retryable`` of a TLS error."""
     reason = _reason(exc)
     if (cert := _find(exc, ssl.SSLCertVerificationError)) is not None:
-        detail = getattr(cert, "verify_message", "") or reason
+        detail = (getattr(cert, "verify_message", "") or reason).rstrip(".")
         fix = (
             "check the host name in the API root URL"
             if "mismatch" in detail.lower()
