@@ -114,16 +114,11 @@ def _heartbeat(error: ArgusError) -> ArgusError | None:
     """The answers of ``POST incidents/sources/heartbeat/`` that mean something else."""
     if isinstance(error, (MethodNotAllowedError, NotFoundError)):
         return _explained(NotSupportedError, error, NO_HEARTBEAT)
-    if isinstance(error, AuthError) and error.status_code == 403:
-        if error.body:
-            # argus-server < 2.10 routes the path to sources/{pk}/, where only
-            # superusers may write: its 403 has a body.
-            return _explained(NotSupportedError, error, NO_HEARTBEAT)
-        return _explained(
-            AuthError,
-            error,
-            "only source systems can send heartbeats, and this token's user is not one",
-        )
+    if isinstance(error, AuthError) and error.status_code == 403 and error.body:
+        # argus-server < 2.10 routes the path to sources/{pk}/, where only
+        # superusers may write: its 403 has a body. (The empty 403 of a user
+        # who is not a source system is a NotSourceSystemError already.)
+        return _explained(NotSupportedError, error, NO_HEARTBEAT)
     return None
 
 

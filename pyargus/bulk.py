@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from marshmallow import Schema, ValidationError
 
 from . import schemas
-from .exceptions import BadRequestError, DecodeError, ErrorWithResponse
+from .exceptions import BadRequestError, DecodeError, ErrorWithResponse, NotSourceSystemError
 from .models import STATELESS, BulkItem, BulkResult, Event, Incident
 from .time import is_infinity
 
@@ -146,8 +146,8 @@ def _close(
     for index, pk in enumerate(pks):
         try:
             event = client.api.create_incident_event(pk, end)
-        except BadRequestError as exc:
-            if source_system is None and isinstance(exc.body, dict) and "type" in exc.body:
+        except NotSourceSystemError as exc:
+            if source_system is None:
                 # "An end user cannot post events of type 'END'."
                 clo = Event(type="CLO", description=description, timestamp=when)
                 rest = pks[index:]

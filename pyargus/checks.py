@@ -66,7 +66,31 @@ def api_root_url(url: Any) -> str:
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InvalidArgumentError("api_root_url must not have a query, fragment or credentials")
-    return url if url.endswith("/") else url + "/"
+    url = url if url.endswith("/") else url + "/"
+    path = urlsplit(url).path
+    if not path.endswith("/api/v2/"):
+        raise InvalidArgumentError(
+            f"api_root_url {url!r} does not look like an Argus API root, which ends in "
+            f"/api/v2/: {_root_advice(url, path)}"
+        )
+    return url
+
+
+def _root_advice(url: str, path: str) -> str:
+    """How to turn *url* (with *path*) into an API v2 root."""
+    origin = url[: len(url) - len(path)] if path != "/" else url[:-1]
+    lower = path.lower()
+    for marker in ("/api/v2/", "/api/v1/", "/api/v3/", "/api/"):
+        at = lower.find(marker)
+        if at == -1:
+            continue
+        root = f"{origin}{path[:at]}/api/v2/"
+        if marker == "/api/v2/":
+            return f"use {root} (pyargus adds the endpoint paths such as incidents/ itself)"
+        if marker == "/api/":
+            return f"use {root}"
+        return f"use {root} (pyargus speaks Argus' API v2)"
+    return f"use {origin}{path}api/v2/ if Argus is served at {origin}{path}"
 
 
 def api_class(cls: Any) -> Any:
@@ -95,6 +119,12 @@ def token(value: Any) -> str:
     """An API token that can be sent in a header (it is never echoed)."""
     if not isinstance(value, str) or not value:
         raise InvalidArgumentError("token must be a non-empty string")
+    prefix = value.split(" ", 1)[0] if " " in value.strip() else ""
+    if prefix.lower() in ("token", "bearer"):
+        raise InvalidArgumentError(
+            f"token starts with {prefix!r}: give the key alone, without the {prefix!r} "
+            "prefix (pyargus sends the 'Authorization: Token ...' header itself)"
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in value) or not value.isascii():
         raise InvalidArgumentError(
             "token contains whitespace or characters that cannot be sent in a header"
@@ -204,14 +234,18 @@ def _pk(what: str, value: Any, model: type | None = None) -> int:
             raise InvalidArgumentError(f"the {what} has no pk")
         value = value.pk  # type: ignore[attr-defined]
     if isinstance(value, bool):
-        raise InvalidArgumentError(f"not a {what} or {what} pk: {value!r}")
+        raise InvalidArgumentError(f"not {_article(what)} {what} or {what} pk: {value!r}")
     try:
         pk = operator.index(value)
     except TypeError:
-        raise InvalidArgumentError(f"not a {what} or {what} pk: {value!r}") from None
+        raise InvalidArgumentError(f"not {_article(what)} {what} or {what} pk: {value!r}") from None
     if pk < 1:
         raise InvalidArgumentError(f"invalid {what} pk: {pk}")
     return pk
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeio" else "a"  # (a user, a source system)
 
 
 def event_pk(event: Any) -> int:

@@ -10,28 +10,33 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import requests
 
-from . import bulk, checks, pagination, params, schemas
+from . import bulk, checks, pagination, schemas
 from .api import ArgusAPI
 from .exceptions import (
     ClientConnectionError,
+    DecodeError,
+    ErrorResponse,
     InsecureTokenWarning,
-    InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
+    NotSourceSystemError,
     ServerError,
+    url_path,
 )
+from .filters import event_params, incident_params
 from .models import (
     Acknowledgement,
     BulkResult,
     Event,
     ExpiringToken,
     Incident,
+    Page,
     ServerMetadata,
     SourceSystem,
     Tags,
@@ -66,6 +71,10 @@ class Client:
     :param retries: how many times to retry a failed request when that is
         safe (default 2), or a :class:`~pyargus.transport.RetryPolicy`;
         ``0`` turns retries off. See :doc:`/errors`.
+    :param pool_size: how many keep-alive connections to the server the
+        client keeps (default :data:`~pyargus.transport.DEFAULT_POOL_SIZE`,
+        32): at least the number of threads that share the client. Not with
+        *session* (configure its adapters yourself).
 
     The client is thread-safe and keeps one connection pool; close it with
     :meth:`close` or use it as a context manager.
@@ -80,6 +89,7 @@ class Client:
         session: requests.Session | None = None,
         verify: bool | str = True,
         retries: int | RetryPolicy | None = None,
+        pool_size: int | None = None,
         api_class: type[ArgusAPI] = ArgusAPI,
     ) -> None:
         self._connect(
@@ -89,6 +99,7 @@ class Client:
             session=session,
             verify=verify,
             retries=retries,
+            pool_size=pool_size,
             api_class=api_class,
         )
 
@@ -101,6 +112,7 @@ class Client:
         session: requests.Session | None = None,
         verify: bool | str = True,
         retries: int | RetryPolicy | None = None,
+        pool_size: int | None = None,
         api_class: type[ArgusAPI] = ArgusAPI,
     ) -> None:
         root = checks.api_root_url(api_root_url)
@@ -112,6 +124,7 @@ class Client:
             retries=retries,
             session=session,
             verify=verify,
+            pool_size=pool_size,
         )
         #: The uplink consumer with one method per endpoint: an
         #: :class:`~pyargus.api.ArgusAPI`, or the subclass given as *api_class*.
@@ -119,6 +132,7 @@ class Client:
         #: When the token expires, if known (set by :meth:`login` and
         #: :meth:`refresh_token`).
         self.token_expiry: datetime | None = None
+        self._own_source: object = _UNKNOWN  # SourceSystem, None or _UNKNOWN
         if root.startswith("http://") and not checks.is_loopback(root):
             _warn_plain_http(root)
 
@@ -130,8 +144,8 @@ class Client:
         expires after 10 hours, see :attr:`token_expiry`); renew it with
         :meth:`refresh_token`, revoke it with :meth:`logout`.
 
-        :param client_kwargs: ``timeout``, ``session``, ``verify``, ``retries``
-            and ``api_class`` as for :class:`Client`.
+        :param client_kwargs: ``timeout``, ``session``, ``verify``, ``retries``,
+            ``pool_size`` and ``api_class`` as for :class:`Client`.
         :raises pyargus.exceptions.AuthError: if Argus refuses the credentials.
         """
         body = checks.credentials(username, password)
@@ -165,7 +179,9 @@ class Client:
 
     # Incidents
 
-    def get_incidents(self, **filters: Any) -> Iterator[Incident]:
+    def get_incidents(
+        self, *, extra_filters: Mapping[str, Any] | None = None, **filters: Any
+    ) -> Iterator[Incident]:
         """Iterate over all incidents that match *filters*, newest first.
 
         ``GET incidents/``, following the cursor pages lazily: a page is
@@ -173,20 +189,41 @@ class Client:
 
         :param filters: Argus filters by name, e.g. ``open=True``,
             ``acked=False``, ``tags={"host": "a"}``, ``source__name__in=["nav"]``,
-            ``start_time__gte=datetime(...)``; ``page_size=`` sets the page size.
-            ``None`` values are left out.
+            ``start_time__gte=datetime(...)``, ``search="disk"``;
+            ``page_size=`` sets the page size. ``None`` values are left out.
+            Checked before any request (see :mod:`pyargus.filters`).
+        :param extra_filters: filters pyargus does not know (of a newer
+            Argus), sent unchecked.
+        :raises pyargus.exceptions.InvalidArgumentError: for a filter Argus
+            does not have here (it would ignore it and match every incident)
+            or a value of the wrong kind, before any request.
         :raises pyargus.exceptions.ArgusError: when a page cannot be fetched.
         """
-        return pagination.iterate(self.api.list_incidents, _list_params(filters))
+        query = incident_params(filters, extra=extra_filters)
+        return pagination.iterate(self.api.list_incidents, query)
 
-    def get_my_incidents(self, **filters: Any) -> Iterator[Incident]:
+    def get_my_incidents(
+        self, *, extra_filters: Mapping[str, Any] | None = None, **filters: Any
+    ) -> Iterator[Incident]:
         """Iterate over the incidents of this source system, newest first.
 
-        ``GET incidents/mine/``; takes the same *filters* as
-        :meth:`get_incidents` except the ``source__*``, ``level__lte``,
-        ``id__in`` and ``search`` ones.
+        ``GET incidents/mine/``; takes the *filters* of :meth:`get_incidents`
+        except ``search``, ``level__lte``, ``id__in`` and ``source__*``,
+        which Argus ignores on this endpoint (so pyargus refuses them).
+
+        :raises pyargus.exceptions.NotSourceSystemError: when the first page
+            is empty and the token's user is not a source system (for which
+            this listing is always empty). Checked once per client, with
+            :meth:`get_my_source_system`.
         """
-        return pagination.iterate(self.api.list_my_incidents, _list_params(filters))
+        query = incident_params(filters, mine=True, extra=extra_filters)
+        return pagination.iterate(self._my_incidents_page, query)
+
+    def _my_incidents_page(self, **params: Any) -> Page:
+        page: Page = self.api.list_my_incidents(**params)
+        if "cursor" not in params and not len(page.results):
+            self._require_source_system("incidents/mine/")
+        return page
 
     def get_incident(self, incident: Incident | int) -> Incident:
         """Fetch one incident. ``GET incidents/{pk}/``.
@@ -202,9 +239,15 @@ class Client:
         :data:`~pyargus.models.INFINITY` makes an open incident,
         :data:`~pyargus.models.STATELESS` a stateless one.
 
+        An incident read from Argus can be posted again (e.g. to another
+        server): what Argus fills in by itself (``pk``, ``source``, an empty
+        ``ticket_url``) is not sent.
+
         :raises pyargus.exceptions.DuplicateIncidentError: if this source
             already has an incident (open or closed) with that
             ``source_incident_id``.
+        :raises pyargus.exceptions.NotSourceSystemError: if the token's user
+            is not a source system (only source systems post incidents).
         :raises pyargus.exceptions.InvalidArgumentError: before sending
             anything, if *incident* is not valid.
         """
@@ -226,16 +269,52 @@ class Client:
             incident._mark_loaded()  # sent = stored: not a change next time
         return updated
 
+    @overload
     def resolve_incident(
         self,
         incident: Incident | int,
         description: str | None = None,
         timestamp: datetime | None = None,
-    ) -> Event:
+        *,
+        only_if_open: Literal[False] = False,
+    ) -> Event: ...
+
+    @overload
+    def resolve_incident(
+        self,
+        incident: Incident | int,
+        description: str | None = None,
+        timestamp: datetime | None = None,
+        *,
+        only_if_open: bool,
+    ) -> Event | None: ...
+
+    def resolve_incident(
+        self,
+        incident: Incident | int,
+        description: str | None = None,
+        timestamp: datetime | None = None,
+        *,
+        only_if_open: bool = False,
+    ) -> Event | None:
         """End an incident by posting an ``END`` event and return the event.
 
         ``POST incidents/{pk}/events/``. *timestamp* defaults to now (UTC).
+        Only source systems may post ``END`` (end users close incidents
+        with ``CLO`` events, or :meth:`bulk_resolve`).
+
+        Argus records an ``END`` from a source system even when the incident
+        is already closed: nothing changes but a second ``END`` in its
+        history. With *only_if_open*, pyargus first reads the incident
+        (``GET incidents/{pk}/``) and posts nothing, returning ``None``,
+        unless it is open. (A check, not a lock: an incident closed between
+        the two requests still gets the ``END``.)
+
+        :raises pyargus.exceptions.NotSourceSystemError: if the token's user
+            is not a source system.
         """
+        if only_if_open and not self.get_incident(checks.incident_pk(incident)).open:
+            return None
         return self._post_state_event(incident, "END", description, timestamp)
 
     def restart_incident(
@@ -247,7 +326,8 @@ class Client:
         """Reopen an ended incident by posting a ``RES`` event; return the event.
 
         ``POST incidents/{pk}/events/`` (argus-server 2.10 and later).
-        *timestamp* defaults to now (UTC).
+        *timestamp* defaults to now (UTC). Only source systems may post
+        ``RES`` (:class:`~pyargus.exceptions.NotSourceSystemError`).
         """
         return self._post_state_event(incident, "RES", description, timestamp)
 
@@ -283,19 +363,32 @@ class Client:
         """All acknowledgements of an incident. ``GET incidents/{pk}/acks/``."""
         return self.api.list_incident_acknowledgements(checks.incident_pk(incident))
 
-    def count_incidents(self, **filters: Any) -> int:
+    def count_incidents(
+        self, *, extra_filters: Mapping[str, Any] | None = None, **filters: Any
+    ) -> int:
         """How many incidents match *filters*. ``GET incidents/?count``.
 
-        Takes the filters of :meth:`get_incidents` (one request, no listing).
+        Takes the filters of :meth:`get_incidents` (one request, no listing;
+        ``page_size`` is left out).
         """
-        return self.api.count_incidents(**_count_params(filters))
+        return self.api.count_incidents(**incident_params(filters, count=True, extra=extra_filters))
 
-    def count_my_incidents(self, **filters: Any) -> int:
+    def count_my_incidents(
+        self, *, extra_filters: Mapping[str, Any] | None = None, **filters: Any
+    ) -> int:
         """How many of this source system's incidents match *filters*.
 
         ``GET incidents/mine/?count``; the filters of :meth:`get_my_incidents`.
+
+        :raises pyargus.exceptions.NotSourceSystemError: for a count of 0
+            when the token's user is not a source system (as
+            :meth:`get_my_incidents`).
         """
-        return self.api.count_my_incidents(**_count_params(filters))
+        query = incident_params(filters, mine=True, count=True, extra=extra_filters)
+        count = self.api.count_my_incidents(**query)
+        if count == 0:
+            self._require_source_system("incidents/mine/?count")
+        return count
 
     def delete_incident(self, incident: Incident | int) -> None:
         """Delete an incident with its events and acknowledgements. ``DELETE incidents/{pk}/``.
@@ -321,24 +414,21 @@ class Client:
             checks.incident_pk(incident), checks.event_pk(event)
         )
 
-    def get_events(self, **filters: Any) -> Iterator[Event]:
+    def get_events(
+        self, *, extra_filters: Mapping[str, Any] | None = None, **filters: Any
+    ) -> Iterator[Event]:
         """Iterate over the events of all incidents, newest first.
 
         ``GET incidents/events/``, fetching cursor pages lazily as for
         :meth:`get_incidents`. argus-server (up to 2.10 at least) has no
         filters for this listing and silently ignores any it is given, so
-        pyargus accepts only ``page_size=``; for one incident's events use
-        :meth:`get_incident_events`.
+        pyargus accepts only ``page_size=`` (and *extra_filters*, sent
+        unchecked); for one incident's events use :meth:`get_incident_events`.
 
         :raises pyargus.exceptions.InvalidArgumentError: for any other filter.
         """
-        unknown = sorted(set(filters) - {"page_size"})
-        if unknown:
-            raise InvalidArgumentError(
-                f"Argus cannot filter events (it would ignore {', '.join(unknown)}); "
-                "use get_incident_events() for one incident's events"
-            )
-        return pagination.iterate(self.api.list_events, params.encode_filters(filters))
+        query = event_params(filters, extra=extra_filters)
+        return pagination.iterate(self.api.list_events, query)
 
     # Acknowledgements
 
@@ -647,8 +737,9 @@ class Client:
 
         (Any request by a source system counts as a sign of life too.)
 
-        :raises pyargus.exceptions.AuthError: if the token is invalid (401),
-            or its user is not a source system (403).
+        :raises pyargus.exceptions.AuthError: if the token is invalid (401).
+        :raises pyargus.exceptions.NotSourceSystemError: if the token's user
+            is not a source system (Argus' empty 403).
         :raises pyargus.exceptions.NotSupportedError: if the server has no
             heartbeat endpoint (argus-server before 2.10); see
             :meth:`supports_heartbeat`.
@@ -712,6 +803,63 @@ class Client:
         """Any user by pk (e.g. a source system's ``user``). ``GET auth/users/{pk}/``."""
         return self.api.retrieve_user(checks.user_pk(pk))
 
+    def get_my_source_system(self) -> SourceSystem | None:
+        """The source system the token's user is, or ``None`` for any other user.
+
+        Argus shows this nowhere directly, so pyargus looks, with GETs only:
+        the ``source`` of the newest incident in ``GET incidents/mine/``
+        (one request, when there is one); otherwise the source system in
+        ``GET incidents/sources/`` whose user (``GET auth/users/{pk}/``) has
+        the username of ``GET auth/user/`` (trying the source systems named
+        like the user first). Nothing changes on the server (as with any
+        request of a source system, Argus notes it as a sign of life).
+
+        A glue service can check its configuration at start-up::
+
+            if client.get_my_source_system() is None:
+                sys.exit("ARGUS_TOKEN is not a source system's token")
+        """
+        page: Page = self.api.list_my_incidents(page_size="1")
+        incidents: Iterable[Incident] = page.results
+        source = next((i.source for i in incidents if i.source is not None), None)
+        if source is None:
+            source = self._find_my_source_system()
+        self._own_source = source
+        return source
+
+    def _find_my_source_system(self) -> SourceSystem | None:
+        username = self.api.retrieve_current_user().username
+        sources: list[SourceSystem] = list(self.api.list_source_systems())
+        sources.sort(key=lambda source: source.name != username)
+        for source in sources:
+            if source.user is None:
+                continue
+            try:
+                user = self.api.retrieve_user(source.user)
+            except NotFoundError:
+                continue
+            if user.username == username:
+                return source
+        return None
+
+    def _require_source_system(self, query: str) -> None:
+        """Raise :class:`NotSourceSystemError` if the token's user is not a source system.
+
+        Asked once per client (:meth:`get_my_source_system`), when a ``mine``
+        listing or count (*query*, relative to the API root) comes back empty.
+        """
+        if self._own_source is _UNKNOWN:
+            self.get_my_source_system()
+        if self._own_source is not None:
+            return
+        url = self.api_root_url + query
+        raise NotSourceSystemError(
+            ErrorResponse(200, method="GET", url=url, reason="OK"),
+            f"GET {url_path(url)}: the token's user is not a source system, so Argus lists no "
+            "incidents as its own: use a source system's token (or get_incidents() for all "
+            "incidents)",
+        )
+
     # The server
 
     def get_server_metadata(self) -> ServerMetadata:
@@ -727,19 +875,37 @@ class Client:
 
         Servers older than 2.10 lack that endpoint; for them the answer of
         ``GET /api/`` counts. Connection failures, timeouts and 5xx answers
-        give ``False``.
+        give ``False``, as long as trying again may help.
 
-        :raises pyargus.exceptions.ArgusError: for answers that point to a
-            wrong API root URL (a redirect, a 404 from both endpoints).
+        :raises pyargus.exceptions.ArgusError: for answers that show the URL
+            is not an Argus server's (a redirect, a 404 from both endpoints,
+            anything but Argus' empty 204 or its metadata), and for
+            connection errors that are configuration errors (not
+            ``retryable``: an unknown host, ``https://`` to a plain-http
+            server, an untrusted certificate).
         """
         try:
             try:
-                self.api.health_check()
+                answer = self.api.health_check()
             except NotFoundError:
-                self.api.retrieve_metadata()
-        except (ClientConnectionError, ServerError):
+                self.api.retrieve_metadata()  # DecodeError if it is not Argus' JSON
+            else:
+                if getattr(answer, "status_code", 204) != 204:
+                    raise DecodeError(
+                        f"GET /.still-alive/: {answer.status_code}: Argus answers 204 and no "
+                        f"body; is {self.api_root_url} the API root URL of an Argus server?",
+                        ErrorResponse.from_requests(answer),
+                    )
+        except ClientConnectionError as error:
+            if error.retryable:
+                return False
+            raise
+        except ServerError:
             return False
         return True
+
+
+_UNKNOWN = object()
 
 
 def _ack_body(
@@ -751,19 +917,6 @@ def _ack_body(
         "description": checks.optional_str("description", description),
         "expiration": checks.expiration(expiration, when),
     }
-
-
-def _count_params(filters: dict[str, Any]) -> dict[str, str]:
-    encoded = _list_params(filters)
-    encoded.pop("page_size", None)
-    encoded["count"] = ""
-    return encoded
-
-
-def _list_params(filters: dict[str, Any]) -> dict[str, str]:
-    if "count" in filters:
-        raise InvalidArgumentError("count is not a filter; use count_incidents()")
-    return params.encode_filters(filters)
 
 
 def _warn_plain_http(root: str) -> None:

@@ -11,6 +11,7 @@ Every error pyargus raises is an :class:`ArgusError`. No exception from
     │   │   ├── BadRequestError                   400 (field_errors)
     │   │   │   └── DuplicateIncidentError        400, source_incident_id already used
     │   │   ├── AuthError                         401 and 403
+    │   │   │   └── NotSourceSystemError          the token's user is not a source system
     │   │   ├── NotFoundError                     404
     │   │   ├── MethodNotAllowedError             405
     │   │   ├── RateLimitError                    429
@@ -35,6 +36,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import re
 import time
 from collections.abc import Mapping
 from datetime import timezone
@@ -61,6 +63,7 @@ __all__ = [
     "InvalidTagError",
     "MethodNotAllowedError",
     "NotFoundError",
+    "NotSourceSystemError",
     "NotSupportedError",
     "RateLimitError",
     "ServerError",
@@ -75,6 +78,8 @@ __all__ = [
 RETRYABLE_STATUSES: frozenset[int] = frozenset({429, 502, 503, 504})
 _DUPLICATE_CONSTRAINT = "incident_unique_source_incident_id_per_source"
 _MAX_TEXT = 300
+#: Django's default ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (Argus does not change it).
+DJANGO_BODY_LIMIT = 2_621_440
 
 
 class ArgusError(Exception):
@@ -106,9 +111,20 @@ class ErrorResponse:
     :ivar body: the parsed JSON body, or the text when it is not JSON.
     :ivar reason: the HTTP reason phrase.
     :ivar attempts: how many times the request was sent before this answer.
+    :ivar request_size: the size in bytes of the request's body (``None``
+        if there was none or it is unknown).
     """
 
-    __slots__ = ("attempts", "body", "headers", "method", "reason", "status_code", "url")
+    __slots__ = (
+        "attempts",
+        "body",
+        "headers",
+        "method",
+        "reason",
+        "request_size",
+        "status_code",
+        "url",
+    )
 
     def __init__(
         self,
@@ -120,6 +136,7 @@ class ErrorResponse:
         body: Any = None,
         reason: str = "",
         attempts: int = 1,
+        request_size: int | None = None,
     ) -> None:
         self.status_code = status_code
         self.method = method
@@ -128,6 +145,7 @@ class ErrorResponse:
         self.body = body
         self.reason = reason
         self.attempts = attempts
+        self.request_size = request_size
 
     @classmethod
     def from_requests(cls, response: Any) -> ErrorResponse:
@@ -141,6 +159,9 @@ class ErrorResponse:
             except ValueError:
                 body = text
         request = response.request
+        sent_body = getattr(request, "body", None)
+        if isinstance(sent_body, str):
+            sent_body = sent_body.encode()
         return cls(
             response.status_code,
             method=getattr(request, "method", "") or "",
@@ -149,6 +170,7 @@ class ErrorResponse:
             body=body,
             reason=response.reason or "",
             attempts=getattr(response, "pyargus_attempts", 1),
+            request_size=len(sent_body) if isinstance(sent_body, bytes) and sent_body else None,
         )
 
     # Names used by code written for the old client (simple_rest_client/httpx).
@@ -209,7 +231,9 @@ class ErrorWithResponse(ArgusError):
     :ivar detail: the readable message built from the body.
     """
 
-    def __init__(self, response: ErrorResponse, message: str | None = None) -> None:
+    def __init__(
+        self, response: ErrorResponse, message: str | None = None, *, hint: str = ""
+    ) -> None:
         self.response = response
         self.status_code = response.status_code
         self.body = response.body
@@ -221,6 +245,8 @@ class ErrorWithResponse(ArgusError):
             message = f"{where}: {response.status_code}{reason}"
             if self.detail:
                 message += f": {self.detail}"
+        if hint:
+            message += f" ({hint})"
         super().__init__(message + after_attempts(self.attempts))
 
     @property
@@ -272,7 +298,22 @@ class DuplicateIncidentError(BadRequestError):
 class AuthError(ClientError):
     """401 or 403: the token is missing, invalid, expired or lacks permission.
 
-    Retrying will not help; fix the credentials or the role.
+    Retrying will not help; fix the credentials or the role. (Also the
+    400s of :class:`NotSourceSystemError`.)
+    """
+
+
+class NotSourceSystemError(AuthError):
+    """Only a source system may do this, and the token's user is not one.
+
+    Argus lets only source systems post incidents, send heartbeats and post
+    ``STA``, ``END``, ``RES``, ``CHI`` and ``LES`` events. With any other
+    user's token it answers 400 ("The requesting user must have a connected
+    source system.", "An end user cannot post events of type 'END'.") or,
+    for heartbeats, an empty 403; pyargus recognizes those answers (no
+    extra request). ``status_code`` is what Argus answered. For a glue
+    service this is fatal: it has been given an end user's token. Ask
+    beforehand with :meth:`pyargus.client.Client.get_my_source_system`.
     """
 
 
@@ -342,7 +383,10 @@ class ClientConnectionError(ArgusError):
     :ivar sent: whether the request may have reached the server. When it
         is true for a POST, the server may have acted on it (look before
         posting again).
-    :ivar retryable: true, except for failed TLS certificate checks.
+    :ivar retryable: false for configuration errors, which trying again
+        cannot fix: an unknown host name, an untrusted TLS certificate, a
+        TLS handshake the server cannot do, ``https://`` to a plain-http
+        server; true otherwise.
     """
 
     retryable = True
@@ -363,6 +407,9 @@ class ClientConnectionError(ArgusError):
         self.sent = sent
         self.retryable = retryable
         self.attempts = attempts
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r}, retryable={self.retryable}, sent={self.sent})"
 
 
 class ClientTimeoutError(ClientConnectionError):
@@ -414,16 +461,116 @@ _STATUS_CLASSES: dict[int, type[ErrorWithResponse]] = {
 
 
 def error_for_response(response: ErrorResponse) -> ErrorWithResponse:
-    """Return the exception matching *response*'s status and body."""
+    """Return the exception matching *response*'s status and body.
+
+    A pure function of *response*: besides the status, it reads Argus'
+    answers that mean something more specific (a duplicate
+    ``source_incident_id``, a token whose user is not a source system) and
+    adds a hint to answers that are not Argus' own (an HTML 404 for a wrong
+    URL, Django's bare 400 for a body over its size limit or a host name it
+    does not serve, a proxy's complaint about plain http to an https port).
+    """
     status = response.status_code
     if 300 <= status < 400:
         return UnexpectedRedirectError(response)
-    if status == 400 and _DUPLICATE_CONSTRAINT in describe_body(response.body):
+    text = describe_body(response.body)
+    if status == 400 and _DUPLICATE_CONSTRAINT in text:
         return DuplicateIncidentError(response)
+    if status in (400, 403):
+        operation = _source_system_operation(response, text)
+        if operation is not None:
+            return NotSourceSystemError(response, _not_source_system_message(response, operation))
     cls = _STATUS_CLASSES.get(status)
     if cls is None:
         cls = ServerError if status >= 500 else ClientError
-    return cls(response)
+    return cls(response, hint=_hint(response))
+
+
+_END_USER_EVENT = re.compile(r"An end user cannot post events of type '(\w+)'")
+#: Event types only source systems may post (argus ``Event.ALLOWED_TYPES_FOR_SOURCE_SYSTEMS``
+#: less those end users may post too).
+SOURCE_SYSTEM_EVENT_TYPES = frozenset({"STA", "END", "RES", "CHI", "LES"})
+
+
+def _source_system_operation(response: ErrorResponse, text: str) -> str | None:
+    """What only a source system may do, if *response* is Argus refusing it to another user."""
+    if response.status_code == 400:
+        if "must have a connected source system" in text:
+            return "post incidents"
+        match = _END_USER_EVENT.search(text)
+        if match and match.group(1) in SOURCE_SYSTEM_EVENT_TYPES:
+            return f"post {match.group(1)} events"
+        return None
+    if (
+        response.body in (None, "")
+        and response.method == "POST"
+        and url_path(response.url).endswith("/incidents/sources/heartbeat/")
+    ):
+        return "send heartbeats"  # argus-server 2.10 answers a non-source user with an empty 403
+    return None
+
+
+def _not_source_system_message(response: ErrorResponse, operation: str) -> str:
+    reason = f" {response.reason}" if response.reason else ""
+    where = f"{response.method} {url_path(response.url)}".strip()
+    advice = "use a source system's token"
+    if operation in ("post END events", "post RES events"):
+        advice += " (end users close and reopen incidents with CLO and REO events)"
+    text = describe_body(response.body)
+    said = f" (Argus: {text})" if text else ""
+    return (
+        f"{where}: {response.status_code}{reason}: the token's user is not a source system, "
+        f"and only source systems may {operation}: {advice}{said}"
+    )
+
+
+_PLAIN_HTTP_TO_HTTPS = (
+    "plain HTTP request was sent to HTTPS port",  # nginx
+    "speaking plain HTTP to an SSL-enabled server port",  # Apache
+    "Client sent an HTTP request to an HTTPS server",  # Go
+)
+
+
+def _hint(response: ErrorResponse) -> str:
+    """What an answer that does not come from Argus' API code probably means."""
+    body, status = response.body, response.status_code
+    if not isinstance(body, str) or _is_json(response):
+        return ""  # JSON: Argus' own message says it
+    if any(text in body for text in _PLAIN_HTTP_TO_HTTPS):
+        return "the server speaks https: use https:// in the API root URL"
+    size = response.request_size
+    if status == 413:
+        shown = f" ({_megabytes(size)})" if size else ""
+        return f"the request body{shown} is more than the server or a proxy in front of it accepts"
+    if status == 400 and size is not None and size > DJANGO_BODY_LIMIT:
+        return (
+            f"the request body is {_megabytes(size)}: Django, under Argus, refuses bodies over "
+            f"{_megabytes(DJANGO_BODY_LIMIT)} (DATA_UPLOAD_MAX_MEMORY_SIZE) with this bare 400; "
+            "send a shorter description or less metadata"
+        )
+    if status == 400:
+        return (
+            "not an answer of Argus' API: Django refused the request before Argus saw it, "
+            "e.g. for a host name missing from the server's ALLOWED_HOSTS or a body over its "
+            "size limit"
+        )
+    if status == 404:
+        return (
+            "the server has no such URL: is the API root URL right? It ends in /api/v2/; "
+            "older Argus versions lack newer endpoints"
+        )
+    return ""
+
+
+def _is_json(response: ErrorResponse) -> bool:
+    return any(
+        key.lower() == "content-type" and "json" in value.lower()
+        for key, value in response.headers.items()
+    )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.1f} MB"
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

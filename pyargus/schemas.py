@@ -133,6 +133,9 @@ class IncidentSchema(EditableIncidentSchema):
         return incident
 
     def finish_body(self, body: dict[str, Any], original: Any) -> dict[str, Any]:
+        if body.get("ticket_url") == "":
+            # No ticket (as read from Argus): Argus' create refuses "" as "not a valid URL".
+            del body["ticket_url"]
         if getattr(original, "end_time", None) is STATELESS:
             body["end_time"] = None
         if getattr(original, "_loaded", None) is not None:

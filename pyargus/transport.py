@@ -34,6 +34,7 @@ import math
 import os
 import random
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -42,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.adapters
 import requests.auth
 import urllib3.exceptions
 from uplink.clients import RequestsClient
@@ -62,7 +64,7 @@ from .exceptions import (
     url_path,
 )
 
-__all__ = ["DEFAULT_TIMEOUT", "RetryPolicy", "Timeout", "Transport"]
+__all__ = ["DEFAULT_POOL_SIZE", "DEFAULT_TIMEOUT", "RetryPolicy", "Timeout", "Transport"]
 
 log = logging.getLogger("pyargus")
 # A library leaves output to the application: nothing reaches stderr unless logging is set up.
@@ -75,6 +77,11 @@ DEFAULT_TIMEOUT = 10.0
 
 #: Seconds, or a ``(connect, read)`` pair.
 Timeout = float | tuple[float, float]
+
+#: Keep-alive connections kept per host by the session pyargus creates: up to
+#: this many threads share one client without opening and discarding extra
+#: connections (requests' own default is 10).
+DEFAULT_POOL_SIZE = 32
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 
@@ -177,6 +184,22 @@ def _check_verify(verify: Any) -> bool | str:
     raise InvalidArgumentError(f"verify must be True, False or a CA bundle path, not {verify!r}")
 
 
+def _check_pool_size(pool_size: Any) -> int:
+    if pool_size is None:
+        return DEFAULT_POOL_SIZE
+    if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+        raise InvalidArgumentError(f"pool_size must be a whole number >= 1, not {pool_size!r}")
+    return pool_size
+
+
+def _pooled_session(pool_size: int) -> requests.Session:
+    """pyargus' session, with room for *pool_size* keep-alive connections per host."""
+    session = _session.Session()
+    for prefix in ("https://", "http://"):
+        session.mount(prefix, requests.adapters.HTTPAdapter(pool_maxsize=pool_size))
+    return session
+
+
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     try:
@@ -215,6 +238,10 @@ class Transport(RequestsClient):
         ``True`` (the default) means the session's own ``verify`` (which is
         ``True`` for the session pyargus creates: the system's or certifi's
         CAs, or ``REQUESTS_CA_BUNDLE`` when set).
+    :param pool_size: how many connections the session pyargus creates
+        keeps open per host (default :data:`DEFAULT_POOL_SIZE`); set it to
+        at least the number of threads that share the client. A *session*
+        passed in keeps its own adapters (then *pool_size* is refused).
     """
 
     def __init__(
@@ -226,12 +253,20 @@ class Transport(RequestsClient):
         retries: int | RetryPolicy | None = None,
         session: requests.Session | None = None,
         verify: bool | str = True,
+        pool_size: int | None = None,
     ) -> None:
         self.timeout = _parse_timeout(timeout)
         self.retry = RetryPolicy.from_retries(retries)
         self.verify = _check_verify(verify)
         self.owns_session = session is None
-        self.session = _session.Session() if session is None else session
+        if session is None:
+            session = _pooled_session(_check_pool_size(pool_size))
+        elif pool_size is not None:
+            raise InvalidArgumentError(
+                "pool_size applies to the session pyargus creates; for your own session, "
+                "mount a requests.adapters.HTTPAdapter(pool_maxsize=...) on it"
+            )
+        self.session = session
         super().__init__(self.session)
         self.api_root_url = api_root_url
         self._origin = _origin(api_root_url)
@@ -353,7 +388,12 @@ def _transport_error(
     exc: BaseException, method: str, url: str, timeout: tuple[float, float], attempts: int
 ) -> tuple[ArgusError, str]:
     """The pyargus error for an exception raised while sending a request,
-    and the problem it names (its message without method and path)."""
+    and the problem it names (its message without method and path).
+
+    Problems name the server as ``scheme://host:port``. Configuration errors
+    (an unknown host, TLS that cannot work) are not retryable; ``sent`` is
+    false when no byte of the request can have been read by the server.
+    """
     where = f"{method} {url_path(url)}"
     if isinstance(exc, _BUILD_ERRORS) or not isinstance(exc, requests.RequestException):
         problem = f"cannot build the request: {_reason(exc)}"
@@ -363,39 +403,58 @@ def _transport_error(
         error: ArgusError = DecodeError(f"{where}: {problem}{after_attempts(attempts)}")
         error.attempts = attempts
         return error, problem
+    server = _server(url)
     cls, sent, retryable = ClientConnectionError, True, True
     if isinstance(exc, requests.ConnectTimeout):
         cls, sent = ClientTimeoutError, False
-        problem = f"no connection within {timeout[0]:g} s (connect timeout)"
+        problem = f"no connection to {server} within {timeout[0]:g} s (connect timeout)"
     elif isinstance(exc, requests.Timeout):
         cls = ClientTimeoutError
-        problem = f"no answer within {timeout[1]:g} s (read timeout)"
+        problem = f"no answer from {server} within {timeout[1]:g} s (read timeout)"
     elif isinstance(exc, requests.exceptions.SSLError):
-        if _find(exc, ssl.SSLCertVerificationError) is not None:
-            sent = retryable = False
-            problem = f"TLS certificate verification failed: {_reason(exc)}"
-        else:
-            problem = f"TLS error: {_reason(exc)}"
+        problem, sent, retryable = _tls_problem(exc, url, server)
     elif isinstance(exc, requests.exceptions.ChunkedEncodingError):
-        problem = f"connection broken while reading the answer: {_reason(exc)}"
-    elif _find(exc, urllib3.exceptions.NameResolutionError) is not None:
-        sent, problem = False, f"cannot resolve host {urlsplit(url).hostname}"
+        problem = f"connection to {server} broken while reading the answer: {_reason(exc)}"
+    elif (dns := _dns_failure(exc)) is not None:
+        sent = False
+        host = urlsplit(url).hostname
+        code, why = dns
+        if code in _TRANSIENT_DNS_ERRORS:
+            problem = f"cannot resolve host {host} now ({why}), for {server}"
+        else:
+            retryable = False
+            shown = f" ({why})" if why else ""
+            problem = (
+                f"cannot resolve host {host}{shown}: check the host name of the API root URL "
+                f"{server}"
+            )
     elif _find(exc, urllib3.exceptions.NewConnectionError) is not None:
         refused = _find(exc, ConnectionRefusedError) is not None
         sent, problem = (
             False,
-            "connection refused" if refused else f"cannot connect: {_reason(exc)}",
+            f"connection refused by {server}"
+            if refused
+            else f"cannot connect to {server}: {_reason(exc)}",
         )
     elif _find(exc, http.client.RemoteDisconnected) is not None:  # a ConnectionResetError
-        problem = "server closed the connection without answering"
+        problem = f"{server} closed the connection without answering"
     elif _find(exc, ConnectionResetError) is not None:
-        problem = "connection reset by the server"
+        problem = f"connection reset by {server}"
     elif (bad := _find(exc, http.client.BadStatusLine)) is not None:
-        problem = f"not an HTTP answer: {str(bad).strip()[:60]!r}"
+        line = str(bad).strip()
+        if url.startswith("http://") and line[:2] in _TLS_RECORD_STARTS:
+            # A TLS alert instead of an HTTP status line: the port speaks https.
+            sent = retryable = False
+            problem = (
+                f"{server} answers in TLS, not plain http: use "
+                f"{_with_scheme(url, 'https')} (the server cannot have read the request)"
+            )
+        else:
+            problem = f"not an HTTP answer from {server}: {line[:60]!r}"
     elif isinstance(exc, requests.exceptions.ProxyError):
-        problem = f"proxy error: {_reason(exc)}"
+        problem = f"proxy error on the way to {server}: {_reason(exc)}"
     else:
-        problem = f"connection failed: {_reason(exc)}"
+        problem = f"connection to {server} failed: {_reason(exc)}"
     error = cls(
         f"{where}: {problem}{after_attempts(attempts)}",
         method=method,
@@ -405,6 +464,97 @@ def _transport_error(
         attempts=attempts,
     )
     return error, problem
+
+
+_ERRNO = re.compile(r"\[Errno (-?\d+)\] ([^)'\"]*)")
+
+
+def _dns_failure(exc: BaseException) -> tuple[int | None, str] | None:
+    """The resolver's error code and text, if *exc* is a failed name lookup."""
+    gai = _find(exc, socket.gaierror)
+    if gai is not None:
+        return gai.errno, gai.strerror or ""
+    failed = _find(exc, urllib3.exceptions.NameResolutionError)
+    if failed is None:
+        return None
+    match = _ERRNO.search(str(failed))
+    return (int(match.group(1)), match.group(2).strip()) if match else (None, "")
+
+
+# EAI_AGAIN: "Temporary failure in name resolution" (the resolver may answer later).
+_TRANSIENT_DNS_ERRORS = frozenset(
+    code for code in (getattr(socket, "EAI_AGAIN", None),) if code is not None
+)
+# The first bytes of a TLS record (alert or handshake, TLS 1.0-1.3) as http.client shows them.
+_TLS_RECORD_STARTS = ("\x15\x03", "\x16\x03")
+
+# OpenSSL's reasons when an https:// client gets plain http instead of a TLS record.
+_PLAIN_HTTP_REASONS = frozenset(
+    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL"}
+)
+_PLAIN_HTTP_TEXTS = ("wrong version number", "record layer failure", "packet length too long")
+# Handshakes that cannot succeed until the client or the server is configured differently.
+_HANDSHAKE_REASONS = frozenset(
+    {
+        "TLSV1_ALERT_PROTOCOL_VERSION",
+        "UNSUPPORTED_PROTOCOL",
+        "SSLV3_ALERT_HANDSHAKE_FAILURE",
+        "NO_PROTOCOLS_AVAILABLE",
+        "NO_SHARED_CIPHER",
+        "NO_CIPHERS_AVAILABLE",
+        "TLSV1_ALERT_INSUFFICIENT_SECURITY",
+        "TLSV13_ALERT_CERTIFICATE_REQUIRED",
+        "SSLV3_ALERT_BAD_CERTIFICATE",
+        "TLSV1_ALERT_UNKNOWN_CA",
+    }
+)
+
+
+def _tls_problem(exc: BaseException, url: str, server: str) -> tuple[str, bool, bool]:
+    """The problem, ``sent`` and ``retryable`` of a TLS error."""
+    reason = _reason(exc)
+    if (cert := _find(exc, ssl.SSLCertVerificationError)) is not None:
+        detail = (getattr(cert, "verify_message", "") or reason).rstrip(".")
+        fix = (
+            "check the host name in the API root URL"
+            if "mismatch" in detail.lower()
+            else "give verify= the CA bundle that signed it, e.g. verify='/etc/ssl/my-ca.pem'"
+        )
+        return (f"TLS certificate verification failed for {server}: {detail}: {fix}", False, False)
+    codes = {getattr(e, "reason", None) for e in _causes(exc) if isinstance(e, ssl.SSLError)}
+    lower = reason.lower()
+    if codes & _PLAIN_HTTP_REASONS or any(text in lower for text in _PLAIN_HTTP_TEXTS):
+        return (
+            f"{server} speaks plain http, not TLS: use {_with_scheme(url, 'http')} if that is "
+            f"right (the token then travels unencrypted), or the server's https port ({reason})",
+            False,
+            False,
+        )
+    if codes & _HANDSHAKE_REASONS:
+        return (
+            f"TLS handshake with {server} failed: {reason}: the client and the server have no "
+            "TLS version, cipher or certificate in common",
+            False,
+            False,
+        )
+    return (f"TLS error with {server}: {reason}", True, True)
+
+
+def _server(url: str) -> str:
+    """``scheme://host:port`` of *url*, for messages (the port always shown)."""
+    scheme, host, port = _origin(url)
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{scheme}://{host}:{port}" if port else f"{scheme}://{host}"
+
+
+def _with_scheme(url: str, scheme: str) -> str:
+    """*url*'s API root with another scheme (and the same host and port)."""
+    parts = urlsplit(url)
+    path = parts.path
+    marker = path.find("/api/v2/")
+    root = path[: marker + len("/api/v2/")] if marker != -1 else "/"
+    return f"{scheme}://{parts.netloc}{root}"
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

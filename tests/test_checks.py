@@ -137,3 +137,53 @@ class TestNewEvent:
     def test_not_an_event(self):
         with pytest.raises(InvalidArgumentError):
             checks.new_event({"type": "END"})
+
+
+@pytest.mark.parametrize(
+    ("given", "advice"),
+    [
+        ("http://127.0.0.1:8000", "use http://127.0.0.1:8000/api/v2/ if Argus is served at "),
+        ("https://h.example.org/argus/", "use https://h.example.org/argus/api/v2/ if Argus is"),
+        (
+            "https://h.example.org/api/v2/incidents/",
+            "use https://h.example.org/api/v2/ (pyargus adds the endpoint paths such as "
+            "incidents/ itself)",
+        ),
+        ("https://h.example.org/api/v2/incidents/mine", "use https://h.example.org/api/v2/ ("),
+        ("https://h.example.org/api", "use https://h.example.org/api/v2/"),
+        ("https://h.example.org/api/v1/", "use https://h.example.org/api/v2/ (pyargus speaks"),
+        ("https://h.example.org/x/api/v3", "use https://h.example.org/x/api/v2/ (pyargus speaks"),
+    ],
+)
+def test_an_api_root_url_must_end_in_api_v2(given, advice):
+    with pytest.raises(InvalidArgumentError) as info:
+        checks.api_root_url(given)
+    message = str(info.value)
+    assert message.startswith(
+        f"api_root_url {checks_root(given)!r} does not look like an Argus API root, which ends "
+        "in /api/v2/: "
+    )
+    assert advice in message
+
+
+def checks_root(url):
+    return url if url.endswith("/") else url + "/"
+
+
+@pytest.mark.parametrize("prefix", ["Token", "token", "Bearer"])
+def test_a_pasted_authorization_prefix_is_named(prefix):
+    secret = "9dfa40ff2be24db21f0d2b20128b5c3e"
+    with pytest.raises(InvalidArgumentError) as info:
+        checks.token(f"{prefix} {secret}")
+    assert str(info.value) == (
+        f"token starts with {prefix!r}: give the key alone, without the {prefix!r} prefix "
+        "(pyargus sends the 'Authorization: Token ...' header itself)"
+    )
+    assert secret not in str(info.value)
+
+
+def test_pk_messages_use_the_right_article():
+    with pytest.raises(InvalidArgumentError, match=r"^not an incident or incident pk: 'x'$"):
+        checks.incident_pk("x")
+    with pytest.raises(InvalidArgumentError, match=r"^not a user or user pk: True$"):
+        checks.user_pk(True)

@@ -37,8 +37,8 @@ class TestCounting:
         }
 
     def test_count_my_incidents_ignores_page_size(self, client, requests_mock):
-        requests_mock.get(API + "incidents/mine/", json={"count": 0, "params": {"count": ""}})
-        assert client.count_my_incidents(page_size=5, source_incident_id=3) == 0
+        requests_mock.get(API + "incidents/mine/", json={"count": 2, "params": {"count": ""}})
+        assert client.count_my_incidents(page_size=5, source_incident_id=3) == 2
         assert requests_mock.last_request.qs == {"count": [""], "source_incident_id": ["3"]}
 
     def test_a_page_instead_of_a_count_is_a_decode_error(self, client, requests_mock):

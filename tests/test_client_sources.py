@@ -9,6 +9,7 @@ from pyargus.exceptions import (
     BadRequestError,
     InvalidArgumentError,
     NotFoundError,
+    NotSourceSystemError,
     NotSupportedError,
     ServerError,
 )
@@ -171,11 +172,14 @@ class TestHeartbeat:
     def test_end_user_gets_a_clear_auth_error(self, client, requests_mock):
         # argus-server 2.10: a user without a source system gets 403 with an empty body
         requests_mock.post(HEARTBEAT, status_code=403, text="", reason="Forbidden")
-        with pytest.raises(AuthError, match="only source systems") as info:
+        with pytest.raises(NotSourceSystemError) as info:
             client.send_heartbeat()
+        assert isinstance(info.value, AuthError)
         assert info.value.status_code == 403
-        assert str(info.value).startswith(
-            "POST /api/v2/incidents/sources/heartbeat/: 403 Forbidden:"
+        assert str(info.value) == (
+            "POST /api/v2/incidents/sources/heartbeat/: 403 Forbidden: the token's user is not "
+            "a source system, and only source systems may send heartbeats: use a source "
+            "system's token"
         )
 
     def test_bad_token_is_an_auth_error(self, client, requests_mock):

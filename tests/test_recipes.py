@@ -15,6 +15,7 @@ from pyargus.models import (
     Event,
     Incident,
     ServerMetadata,
+    SourceSystem,
     User,
 )
 
@@ -140,9 +141,13 @@ def test_check(names, capsys, version, ok):
     )
     client.is_alive.return_value = True
     client.get_current_user.return_value = User(username="testsource")
+    client.get_my_source_system.return_value = SourceSystem(pk=2, name="testsource")
     if ok:
         run("Check the server and the token", names)
-        assert "logged in as testsource" in capsys.readouterr().out
+        assert "logged in as testsource, source system testsource (pk 2)" in capsys.readouterr().out
+        client.get_my_source_system.return_value = None
+        with pytest.raises(SystemExit, match="testsource is not a source system"):
+            run("Check the server and the token", names)
     else:
         with pytest.raises(SystemExit, match=r"2\.10 or later"):
             run("Check the server and the token", names)

@@ -9,20 +9,25 @@ records (of every logger, at DEBUG) are scanned for the token.
 from __future__ import annotations
 
 import email.utils
+import http.server
+import json
 import logging
 import shutil
 import ssl
 import subprocess
+import threading
 import time
 import traceback
 import types
 import warnings
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+import requests.adapters
 
 from pyargus import transport as transport_module
 from pyargus.client import Client
@@ -59,7 +64,7 @@ from .faults import (
     html_page,
     run_in_threads,
 )
-from .wire import incident_json, page_json
+from .wire import event_json, incident_json, page_json
 
 PATH = "/api/v2/incidents/1/"
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
@@ -260,9 +265,9 @@ def test_retries_zero_turns_retrying_off(server):
 @pytest.mark.parametrize(
     ("action", "problem"),
     [
-        (Drop(), "server closed the connection without answering"),
-        (Reset(), "connection reset by the server"),
-        (Raw(b"garbage\r\n\r\n"), "not an HTTP answer: 'garbage'"),
+        (Drop(), "{server} closed the connection without answering"),
+        (Reset(), "connection reset by {server}"),
+        (Raw(b"garbage\r\n\r\n"), "not an HTTP answer from {server}: 'garbage'"),
     ],
 )
 def test_connection_faults_after_the_request_was_read(server, action, problem):
@@ -271,7 +276,7 @@ def test_connection_faults_after_the_request_was_read(server, action, problem):
     assert type(error) is ClientConnectionError
     assert error.retryable
     assert error.sent
-    assert str(error).startswith(f"GET {PATH}: {problem}")
+    assert str(error).startswith(f"GET {PATH}: {problem.format(server=server.url)}")
     assert str(error).endswith("(after 3 attempts)")
     assert server.count() == 3
 
@@ -297,7 +302,9 @@ def test_read_timeout(server):
     client = make_client(server.url, retries=1, timeout=(1, 0.2))
     error = raised(client.get_incident, 1)
     assert type(error) is ClientTimeoutError
-    assert str(error) == f"GET {PATH}: no answer within 0.2 s (read timeout) (after 2 attempts)"
+    assert str(error) == (
+        f"GET {PATH}: no answer from {server.url} within 0.2 s (read timeout) (after 2 attempts)"
+    )
     assert error.sent
     assert error.retryable
     assert server.count() == 2
@@ -313,8 +320,8 @@ def test_connect_timeout():
         client = make_client(full.url, retries=1, timeout=(0.2, 5))
         error = raised(client.get_incident, 1)
     assert type(error) is ClientTimeoutError
-    assert (
-        str(error) == f"GET {PATH}: no connection within 0.2 s (connect timeout) (after 2 attempts)"
+    assert str(error) == (
+        f"GET {PATH}: no connection to {full.url} within 0.2 s (connect timeout) (after 2 attempts)"
     )
     assert not error.sent
     assert error.attempts == 2
@@ -324,7 +331,7 @@ def test_connection_refused():
     with RefusedPort() as port:
         error = raised(make_client(port.url).get_incident, 1)
     assert type(error) is ClientConnectionError
-    assert str(error) == f"GET {PATH}: connection refused (after 3 attempts)"
+    assert str(error) == f"GET {PATH}: connection refused by {port.url} (after 3 attempts)"
     assert not error.sent
     assert error.retryable
 
@@ -336,7 +343,9 @@ def test_truncated_body_is_retried_like_a_broken_connection(server):
     server.default = Truncated()
     error = raised(make_client(server.url, retries=0).get_incident, 1)
     assert type(error) is ClientConnectionError
-    assert str(error).startswith(f"GET {PATH}: connection broken while reading the answer: ")
+    assert str(error).startswith(
+        f"GET {PATH}: connection to {server.url} broken while reading the answer: "
+    )
     assert "IncompleteRead(16 bytes read, 184 more expected)" in str(error)
 
 
@@ -375,7 +384,10 @@ def test_html_error_page_from_a_proxy(server):
     server.default = html_page(404, "404 Not Found")
     error = raised(make_client(server.url).get_incident, 1)
     assert type(error) is NotFoundError
-    assert str(error) == f"GET {PATH}: 404 Not Found: 404 Not Found"
+    assert str(error) == (
+        f"GET {PATH}: 404 Not Found: 404 Not Found (the server has no such URL: is the API root "
+        "URL right? It ends in /api/v2/; older Argus versions lack newer endpoints)"
+    )
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
@@ -611,13 +623,108 @@ def test_tls_with_an_unknown_certificate_fails_and_is_not_retried(tls_server):
         error = raised(call)
         assert type(error) is ClientConnectionError
         assert str(error).startswith("GET " if error.method == "GET" else "POST ")
-        assert "TLS certificate verification failed: " in str(error)
-        assert "self-signed certificate" in str(error)
+        assert f"TLS certificate verification failed for {tls_server.url}: " in str(error)
+        assert "self-signed certificate: give verify= the CA bundle" in str(error)
         assert not error.retryable
         assert not error.sent
         assert error.attempts == 1
     assert tls_server.connections == 2
     assert tls_server.count() == 0
+
+
+@dataclass
+class AnswerAtOnce(Raw):
+    """Send these bytes without reading a request (a plain-http server given a TLS hello)."""
+
+    reads_request = False
+
+
+BARE_400 = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+TLS_ALERT = b"\x15\x03\x01\x00\x02\x02\x46"  # fatal alert: protocol_version
+
+
+def test_https_to_a_plain_http_server_is_a_configuration_error(server):
+    server.default = AnswerAtOnce(BARE_400)
+    host = server.url.removeprefix("http://")
+    client = make_client(f"https://{host}")
+    for method, call in (
+        ("GET", lambda: client.get_incident(1)),
+        ("POST", lambda: client.post_incident(new_incident())),
+    ):
+        error = raised(call)
+        assert type(error) is ClientConnectionError
+        assert str(error).startswith(
+            f"{method} /api/v2/incidents/{'1/' if method == 'GET' else ''}: https://{host} "
+            f"speaks plain http, not TLS: use http://{host}/api/v2/ if that is right (the token "
+            "then travels unencrypted), or the server's https port ("
+        )
+        assert not error.retryable
+        assert not error.sent
+        assert error.attempts == 1
+    assert server.connections == 2  # neither retried
+    assert delays(client) == []
+
+
+def test_http_to_a_tls_server_that_answers_with_an_alert(server):
+    server.default = Raw(TLS_ALERT)
+    client = make_client(server.url)
+    host = server.url.removeprefix("http://")
+    for call in (lambda: client.get_incident(1), lambda: client.post_incident(new_incident())):
+        error = raised(call)
+        assert type(error) is ClientConnectionError
+        assert str(error).endswith(
+            f": http://{host} answers in TLS, not plain http: use https://{host}/api/v2/ "
+            "(the server cannot have read the request)"
+        )
+        assert not error.retryable
+        assert not error.sent
+    assert server.count() == 2  # neither retried
+
+
+def test_http_to_a_tls_server_that_resets_is_only_a_reset(tls_server):
+    # Python's ssl module resets the connection: indistinguishable from a
+    # server that fails (pyargus does not probe the port).
+    error = raised(make_client(tls_server.url.replace("https://", "http://")).get_incident, 1)
+    assert type(error) is ClientConnectionError
+    assert error.retryable and error.sent
+    assert "connection reset by http://127.0.0.1:" in str(error)
+
+
+def test_a_certificate_for_another_host_names_the_host(tls_server, certificate):
+    url = tls_server.url.replace("127.0.0.1", "localhost")
+    error = raised(make_client(url, verify=str(certificate[0])).get_incident, 1)
+    assert type(error) is ClientConnectionError
+    assert "Hostname mismatch" in str(error)
+    assert str(error).endswith(": check the host name in the API root URL")
+    assert not error.retryable and not error.sent
+
+
+def test_a_tls_handshake_without_a_common_version_is_not_retried(certificate):
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_2
+    client_max = ssl.create_default_context().maximum_version
+    with FaultServer(ok(), tls=context) as server:
+        client = make_client(server.url, verify=str(certificate[0]))
+        # The client side only speaks TLS 1.3: no version in common.
+        client.api.transport.session.mount("https://", _Tls13Adapter(pool_maxsize=1))
+        error = raised(client.get_incident, 1)
+    assert client_max is not ssl.TLSVersion.TLSv1_2
+    assert type(error) is ClientConnectionError
+    assert f"TLS handshake with {server.url} failed: " in str(error)
+    assert str(error).endswith(
+        ": the client and the server have no TLS version, cipher or certificate in common"
+    )
+    assert not error.retryable and not error.sent
+    assert error.attempts == 1
+
+
+class _Tls13Adapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        context = ssl.create_default_context()
+        context.minimum_version = ssl.TLSVersion.TLSv1_3
+        kwargs["ssl_context"] = context
+        super().init_poolmanager(*args, **kwargs)
 
 
 def test_tls_with_the_ca_bundle(tls_server, certificate):
@@ -710,7 +817,7 @@ def test_one_debug_line_per_attempt_and_a_warning_per_retry(server, caplog):
     warning = [r.getMessage() for r in ours if r.levelno == logging.WARNING]
     assert [line.split(" in ")[0] for line in debug] == [
         f"GET {PATH} -> 503",
-        f"GET {PATH} -> server closed the connection without answering",
+        f"GET {PATH} -> {server.url} closed the connection without answering",
         f"GET {PATH} -> 200",
     ]
     assert [line.rsplit("(", 1)[1] for line in debug] == [
@@ -720,7 +827,7 @@ def test_one_debug_line_per_attempt_and_a_warning_per_retry(server, caplog):
     ]
     assert [w.split(" in ")[0] for w in warning] == [
         f"GET {PATH}: status 503; retry 1 of 2",
-        f"GET {PATH}: server closed the connection without answering; retry 2 of 2",
+        f"GET {PATH}: {server.url} closed the connection without answering; retry 2 of 2",
     ]
     assert all(r.exc_info is None and r.stack_info is None for r in caplog.records)
 
@@ -762,12 +869,51 @@ def test_docs_post_once_after_a_duplicate(server):
     assert post_once(make_client(server.url), new_incident()).pk == 4
 
 
+def test_docs_post_once_restarts_an_incident_whose_alert_came_back(server):
+    post_once = docs_code("post_once")["post_once"]
+    duplicate = [
+        'duplicate key value violates unique constraint "incident_unique_source_incident_id_per_source"'
+    ]
+    closed = incident_json(pk=4, open=False, end_time="2026-01-01T00:00:00+00:00")
+    server.script(Reply(400, json=duplicate), path="/api/v2/incidents/")
+    server.script(Reply(200, json=page_json([closed])), path="/api/v2/incidents/mine/")
+    restarted = event_json(incident=4, type={"value": "RES", "display": "Incident restart"})
+    server.script(Reply(201, json=restarted), path="/api/v2/incidents/4/events/")
+    server.script(Reply(200, json=incident_json(pk=4)), path="/api/v2/incidents/4/")
+    found = post_once(make_client(server.url), new_incident())
+    assert (found.pk, found.open) == (4, True)
+    assert [(s.method, s.path) for s in server.seen][2:] == [
+        ("POST", "/api/v2/incidents/4/events/"),
+        ("GET", "/api/v2/incidents/4/"),
+    ]
+    assert server.seen[2].json["type"] == "RES"
+
+
+def test_docs_check_token(server):
+    check_token = docs_code("check_token")["check_token"]
+    server.script(Reply(200, json=page_json([incident_json()])), path="/api/v2/incidents/mine/")
+    assert check_token(make_client(server.url)).name == "testsource"
+    user = {"username": "admin", "first_name": "", "last_name": "", "email": "", "admin_url": None}
+    server.script(Reply(200, json=page_json([])), path="/api/v2/incidents/mine/")
+    server.script(Reply(200, json=user), path="/api/v2/auth/user/")
+    server.script(Reply(200, json=[]), path="/api/v2/incidents/sources/")
+    with pytest.raises(SystemExit, match="not a source system's token"):
+        check_token(make_client(server.url))
+
+
 def test_docs_post_once_reraises_when_nothing_was_stored(server):
     post_once = docs_code("post_once")["post_once"]
     server.script(Drop(), path="/api/v2/incidents/")
-    server.script(Reply(200, json=page_json([])), path="/api/v2/incidents/mine/")
+    mine = "/api/v2/incidents/mine/"
+    # Nothing found; then pyargus checks (once) that the token is a source system's.
+    found = Reply(200, json=page_json([incident_json()]))
+    server.script(Reply(200, json=page_json([])), found, path=mine)
     with pytest.raises(ClientConnectionError):
         post_once(make_client(server.url), new_incident())
+    assert [s.path for s in server.seen][1:] == [
+        mine + "?source_incident_id=sid-1",
+        mine + "?page_size=1",
+    ]
 
 
 def test_docs_call_argus_sorts_fatal_skip_and_try_later(server):
@@ -785,3 +931,80 @@ def test_docs_call_argus_sorts_fatal_skip_and_try_later(server):
     with pytest.raises(TryLater):
         call_argus(client.get_incident, 1)
     assert call_argus(client.get_incident, 1) is None
+
+
+# The connection pool and threads
+
+
+class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 keep-alive; each round of requests waits until all threads have sent theirs."""
+
+    protocol_version = "HTTP/1.1"
+    server: Any
+
+    def do_GET(self) -> None:
+        self.server.barrier.wait(timeout=30)
+        body = json.dumps(incident_json()).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _CountingServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, threads: int) -> None:
+        super().__init__(("127.0.0.1", 0), _KeepAliveHandler)
+        self.barrier = threading.Barrier(threads)
+        self.connections = 0
+
+    def get_request(self) -> Any:
+        self.connections += 1
+        return super().get_request()
+
+
+def _threads_share_one_client(threads: int, rounds: int, **kwargs: Any) -> tuple[int, list[str]]:
+    """Connections the server accepted and urllib3's warnings, for *threads* x *rounds* GETs."""
+    server = _CountingServer(threads)
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append  # type: ignore[method-assign]
+    urllib3_log = logging.getLogger("urllib3")
+    urllib3_log.addHandler(handler)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # any warning in any thread fails the call
+            client = make_client(f"http://127.0.0.1:{server.server_address[1]}", **kwargs)
+            with client:
+
+                def work(n: int) -> None:
+                    for _ in range(rounds):
+                        assert client.get_incident(1).pk == 1
+
+                errors = run_in_threads(work, threads, timeout=60)
+    finally:
+        urllib3_log.removeHandler(handler)
+        server.shutdown()
+        server.server_close()
+    assert errors == []
+    return server.connections, [r.getMessage() for r in records]
+
+
+def test_32_threads_share_one_client_without_pool_warnings():
+    connections, logged = _threads_share_one_client(32, 3)
+    assert logged == []
+    assert connections == 32  # one per thread, kept alive for all three rounds
+
+
+def test_a_pool_smaller_than_the_threads_discards_connections():
+    connections, logged = _threads_share_one_client(32, 3, pool_size=10)
+    full = [m for m in logged if m.startswith("Connection pool is full, discarding connection")]
+    assert len(full) >= 32 - 10  # at least after the last round, when all 32 come back at once
+    assert connections >= 32

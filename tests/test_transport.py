@@ -1,7 +1,9 @@
 """Transport: auth scoping, redirects, timeouts, retries and error mapping."""
 
 import logging
+import re
 import socket
+import ssl
 from datetime import datetime, timezone
 
 import pytest
@@ -20,7 +22,7 @@ from pyargus.exceptions import (
     UnexpectedRedirectError,
     parse_retry_after,
 )
-from pyargus.transport import DEFAULT_TIMEOUT, RetryPolicy, Transport
+from pyargus.transport import DEFAULT_POOL_SIZE, DEFAULT_TIMEOUT, RetryPolicy, Transport
 
 from .conftest import API, TOKEN
 
@@ -152,7 +154,10 @@ def test_post_is_not_retried_after_it_may_have_been_sent(requests_mock):
         send(make(requests_mock), "POST")
     assert requests_mock.call_count == 1
     assert info.value.sent is True
-    assert str(info.value) == "POST /api/v2/incidents/: connection failed: Connection reset by peer"
+    assert str(info.value) == (
+        "POST /api/v2/incidents/: connection to http://127.0.0.1:8000 failed: "
+        "Connection reset by peer"
+    )
 
 
 def test_get_connection_errors_are_retried_then_raised(requests_mock):
@@ -168,8 +173,14 @@ def test_get_connection_errors_are_retried_then_raised(requests_mock):
 @pytest.mark.parametrize(
     ("exc", "message"),
     [
-        (requests.ConnectTimeout("x"), "no connection within 2 s (connect timeout)"),
-        (requests.ReadTimeout("x"), "no answer within 7.5 s (read timeout)"),
+        (
+            requests.ConnectTimeout("x"),
+            "no connection to http://127.0.0.1:8000 within 2 s (connect timeout)",
+        ),
+        (
+            requests.ReadTimeout("x"),
+            "no answer from http://127.0.0.1:8000 within 7.5 s (read timeout)",
+        ),
     ],
 )
 def test_timeouts_become_client_timeout_error(requests_mock, exc, message):
@@ -183,7 +194,10 @@ def test_tls_errors(requests_mock):
     requests_mock.get(
         API + "incidents/", exc=requests.exceptions.SSLError("certificate verify failed")
     )
-    with pytest.raises(ClientConnectionError, match="TLS error: certificate verify failed"):
+    with pytest.raises(
+        ClientConnectionError,
+        match=re.escape("TLS error with http://127.0.0.1:8000: certificate verify failed"),
+    ):
         send(make(requests_mock, retries=0))
 
 
@@ -254,9 +268,10 @@ def _wrapped(reason):
                 )
             ),
             ClientConnectionError,
-            "cannot resolve host 127.0.0.1",
+            "cannot resolve host 127.0.0.1 (Name or service not known): check the host name "
+            "of the API root URL http://127.0.0.1:8000",
             False,
-            True,
+            False,
         ),
         (
             _wrapped(
@@ -266,21 +281,22 @@ def _wrapped(reason):
                 )
             ),
             ClientConnectionError,
-            "cannot connect: Failed to establish a new connection: [Errno 113] No route to host",
+            "cannot connect to http://127.0.0.1:8000: Failed to establish a new connection: "
+            "[Errno 113] No route to host",
             False,
             True,
         ),
         (
             requests.exceptions.SSLError(urllib3.exceptions.SSLError("handshake failure")),
             ClientConnectionError,
-            "TLS error: handshake failure",
+            "TLS error with http://127.0.0.1:8000: handshake failure",
             True,
             True,
         ),
         (
             requests.exceptions.ProxyError(OSError("Tunnel connection failed: 403")),
             ClientConnectionError,
-            "proxy error: Tunnel connection failed: 403",
+            "proxy error on the way to http://127.0.0.1:8000: Tunnel connection failed: 403",
             True,
             True,
         ),
@@ -398,3 +414,86 @@ def test_a_session_header_cannot_replace_the_token(requests_mock):
     requests_mock.get(API + "incidents/", text="{}")
     send(Transport(API, TOKEN, session=session))
     assert requests_mock.last_request.headers["Authorization"] == f"Token {TOKEN}"
+
+
+def _dns_failure(code, text):
+    """A failed name lookup as urllib3 raises it (the gaierror as its cause)."""
+    gai = socket.gaierror(code, text)
+    failed = urllib3.exceptions.NameResolutionError("argus.example.org", None, gai)
+    failed.__cause__ = gai
+    return _wrapped(failed)
+
+
+def test_an_unknown_host_is_a_configuration_error(requests_mock):
+    requests_mock.get(
+        API + "incidents/", exc=_dns_failure(socket.EAI_NONAME, "Name or service not known")
+    )
+    with pytest.raises(ClientConnectionError) as info:
+        send(make(requests_mock, retries=2))
+    assert requests_mock.call_count == 1  # not retried
+    assert not info.value.retryable
+    assert not info.value.sent
+    assert str(info.value) == (
+        "GET /api/v2/incidents/: cannot resolve host 127.0.0.1 (Name or service not known): "
+        "check the host name of the API root URL http://127.0.0.1:8000"
+    )
+
+
+def test_a_temporary_dns_failure_is_retried(requests_mock):
+    failure = _dns_failure(socket.EAI_AGAIN, "Temporary failure in name resolution")
+    requests_mock.post(API + "incidents/", [{"exc": failure}, {"status_code": 201, "text": "{}"}])
+    assert send(make(requests_mock), "POST").status_code == 201  # nothing was sent: POST too
+    requests_mock.post(API + "incidents/", exc=failure)
+    with pytest.raises(ClientConnectionError) as info:
+        send(make(requests_mock, retries=0), "POST")
+    assert info.value.retryable and not info.value.sent
+    assert str(info.value) == (
+        "POST /api/v2/incidents/: cannot resolve host 127.0.0.1 now (Temporary failure in name "
+        "resolution), for http://127.0.0.1:8000"
+    )
+
+
+def _tls_error(reason, text):
+    inner = ssl.SSLError(1, f"[SSL: {reason}] {text} (_ssl.c:1006)")
+    inner.reason = reason
+    return requests.exceptions.SSLError(urllib3.exceptions.SSLError(inner))
+
+
+@pytest.mark.parametrize(
+    ("reason", "text", "problem", "retryable"),
+    [
+        ("WRONG_VERSION_NUMBER", "wrong version number", "speaks plain http, not TLS", False),
+        ("RECORD_LAYER_FAILURE", "record layer failure", "speaks plain http, not TLS", False),
+        ("PACKET_LENGTH_TOO_LONG", "packet length too long", "speaks plain http, not TLS", False),
+        ("TLSV1_ALERT_PROTOCOL_VERSION", "tlsv1 alert protocol version", "TLS handshake", False),
+        ("SSLV3_ALERT_HANDSHAKE_FAILURE", "sslv3 alert handshake failure", "TLS handshake", False),
+        (
+            "UNEXPECTED_EOF_WHILE_READING",
+            "EOF occurred in violation of protocol",
+            "TLS error",
+            True,
+        ),
+    ],
+)
+def test_tls_errors_by_reason(requests_mock, reason, text, problem, retryable):
+    requests_mock.get("https://127.0.0.1:8443/api/v2/incidents/", exc=_tls_error(reason, text))
+    transport = Transport("https://127.0.0.1:8443/api/v2/", TOKEN, retries=1)
+    transport._sleep = lambda seconds: None
+    with pytest.raises(ClientConnectionError) as info:
+        transport.send(("GET", "https://127.0.0.1:8443/api/v2/incidents/", {}))
+    assert problem in str(info.value)
+    assert "https://127.0.0.1:8443" in str(info.value)
+    assert info.value.retryable is retryable
+    assert info.value.sent is retryable  # a configuration error: nothing was sent
+    assert requests_mock.call_count == (2 if retryable else 1)
+
+
+def test_pool_size(requests_mock):
+    adapter = Transport(API, TOKEN).session.get_adapter(API)
+    assert adapter._pool_maxsize == DEFAULT_POOL_SIZE == 32
+    assert Transport(API, TOKEN, pool_size=64).session.get_adapter("https://h/")._pool_maxsize == 64
+    for bad in (0, -1, True, 2.5, "8"):
+        with pytest.raises(InvalidArgumentError, match="pool_size must be a whole number >= 1"):
+            Transport(API, TOKEN, pool_size=bad)
+    with pytest.raises(InvalidArgumentError, match="applies to the session pyargus creates"):
+        Transport(API, TOKEN, session=requests.Session(), pool_size=8)

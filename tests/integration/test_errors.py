@@ -14,6 +14,7 @@ from pyargus.exceptions import (
     BadRequestError,
     DuplicateIncidentError,
     NotFoundError,
+    NotSourceSystemError,
     ServerError,
 )
 from pyargus.models import Event, Incident
@@ -111,11 +112,12 @@ def test_event_on_an_unknown_incident_is_a_server_error(argus_client: Client) ->
 
 
 def test_end_user_posting_an_incident(argus_admin_client: Client, now: datetime) -> None:
-    with pytest.raises(BadRequestError) as caught:
+    with pytest.raises(NotSourceSystemError) as caught:
         argus_admin_client.post_incident(Incident(start_time=now, tags={}))
 
     error = caught.value
-    assert not isinstance(error, AuthError)  # Argus says 400, not 403
+    assert isinstance(error, AuthError)  # a wrong token: fatal for a glue service
+    assert not isinstance(error, BadRequestError)  # although Argus says 400, not 403
     assert error.status_code == 400
     assert error.body == ["The requesting user must have a connected source system."]
     assert "The requesting user must have a connected source system." in str(error)
@@ -139,7 +141,7 @@ def test_end_user_cannot_end_an_incident(
 ) -> None:
     posted = argus_client.post_incident(new_incident())
 
-    with pytest.raises(BadRequestError) as caught:
+    with pytest.raises(NotSourceSystemError) as caught:
         argus_admin_client.resolve_incident(posted)
 
     assert "An end user cannot post events of type 'END'." in str(caught.value)
@@ -173,7 +175,9 @@ def test_clearing_the_ticket_url_by_update_is_rejected(
 
 
 def test_wrong_api_root_gives_a_readable_not_found(argus_server: ServerInfo) -> None:
-    client = Client(argus_server.root_url, argus_server.source_token)
+    # A root without /api/v2/ is refused at once (test_misuse); a wrong prefix before it
+    # reaches the server, which answers with an HTML page.
+    client = Client(argus_server.root_url + "nothing/api/v2/", argus_server.source_token)
     with client, pytest.raises(NotFoundError) as caught:
         client.get_incident(1)
 

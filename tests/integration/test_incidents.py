@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import requests
 
 from pyargus.client import Client
+from pyargus.exceptions import NotSourceSystemError
 from pyargus.models import INFINITY, STATELESS, Incident, Tags
 from pyargus.testing import ServerInfo
 
@@ -91,8 +93,9 @@ def test_get_my_incidents_versus_all(
     everything = mine | theirs
     assert {i.pk for i in argus_client.get_incidents(page_size=2)} == everything
     assert {i.pk for i in argus_admin_client.get_incidents()} == everything
-    # The admin has no source system: nothing is "mine".
-    assert list(argus_admin_client.get_my_incidents()) == []
+    # The admin has no source system: nothing is "mine", and pyargus says why.
+    with pytest.raises(NotSourceSystemError, match="the token's user is not a source system"):
+        list(argus_admin_client.get_my_incidents())
     for incident in argus_client.get_incidents():
         expected = argus_empty_db.source_name if incident.pk in mine else None
         if expected:

@@ -85,7 +85,7 @@ def test_post_whose_answer_is_lost_is_not_sent_again(
 
     error = caught.value
     assert type(error) is ClientConnectionError
-    assert str(error) == f"POST {INCIDENTS}: server closed the connection without answering"
+    assert str(error) == f"POST {INCIDENTS}: {server.url} closed the connection without answering"
     assert error.sent
     assert error.attempts == 1
     assert lost.answers == [b"HTTP/1.1 201 Created"]  # Argus stored it
@@ -109,7 +109,9 @@ def test_post_whose_answer_is_too_slow_is_not_sent_again(
     with client, pytest.raises(ClientTimeoutError) as caught:
         client.post_incident(incident)
 
-    assert str(caught.value) == f"POST {INCIDENTS}: no answer within 0.5 s (read timeout)"
+    assert str(caught.value) == (
+        f"POST {INCIDENTS}: no answer from {server.url} within 0.5 s (read timeout)"
+    )
     assert caught.value.sent
     assert caught.value.attempts == 1
     # (Argus may answer the proxy after the client gave up: wait for it.)
