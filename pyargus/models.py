@@ -67,7 +67,7 @@ class _Stateless:
     def __copy__(self) -> _Stateless:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Stateless:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Stateless:
         return self
 
 
@@ -90,7 +90,7 @@ class _Infinity(datetime):
     def __copy__(self) -> _Infinity:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Infinity:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Infinity:
         return self
 
     def __repr__(self) -> str:
@@ -165,7 +165,10 @@ def _tag_value(key: str, value: object) -> str:
     return value if type(value) is str else str(value)
 
 
-TagsInput = Union["Tags", Mapping[str, Any], Iterable[tuple[str, Any]], None]
+#: What :class:`Tags` (and ``Incident(tags=...)``) accept: a mapping (values may be
+#: lists), ``(key, value)`` pairs or ``"key=value"`` strings.
+TagsLike = Union["Tags", Mapping[str, Any], Iterable[Union[tuple[str, Any], str]]]
+TagsInput = Union[TagsLike, None]
 
 
 class Tags(MutableMapping[str, str]):
@@ -253,7 +256,7 @@ class Tags(MutableMapping[str, str]):
         if pair not in self._pairs:
             self._pairs.append(pair)
 
-    def extend(self, tags: TagsInput) -> None:
+    def extend(self, tags: TagsLike) -> None:
         """Add every tag of *tags* (a mapping, a dict of lists or pairs)."""
         if isinstance(tags, Tags):
             items: Iterable[Any] = tags._pairs
@@ -379,7 +382,7 @@ class Incident:
 
     # Editable values as read from Argus (None for incidents built by the caller):
     # update_incident() sends only what differs from them.
-    _loaded: ClassVar[tuple | None] = None
+    _loaded: ClassVar[tuple[Any, ...] | None] = None
 
     def __post_init__(self) -> None:
         if self.tags is not None and not isinstance(self.tags, Tags):
