@@ -166,7 +166,7 @@ class AcknowledgementSchema(ArgusSchema):
     expiration = argus_fields.DateTime(allow_none=True)
 
 
-class Results(fields.Field):
+class Results(fields.Field[list[Any]]):
     """The ``results`` list of a page, loaded with one schema instance."""
 
     def __init__(self, schema: Schema, **kwargs: Any) -> None:
@@ -202,7 +202,7 @@ def page_schema(item: Schema) -> PageSchema:
         def list_things(self, **params: QueryMap) -> page_schema(ThingSchema()): ...
     """
     name = f"{type(item).__name__.removesuffix('Schema')}PageSchema"
-    cls = type(name, (PageSchema,), {"results": Results(item, required=True)})
+    cls: type[PageSchema] = type(name, (PageSchema,), {"results": Results(item, required=True)})
     return cls()
 
 
@@ -212,7 +212,8 @@ class CountSchema(ArgusSchema):
     count = fields.Integer(required=True)
 
     def make_model(self, data: dict[str, Any]) -> int:
-        return data["count"]
+        count: int = data["count"]
+        return count
 
 
 # Acknowledgements
@@ -256,13 +257,14 @@ class TicketUrlSchema(ArgusSchema):
     ticket_url = fields.String(required=True)
 
     def make_model(self, data: dict[str, Any]) -> str:
-        return data["ticket_url"]
+        url: str = data["ticket_url"]
+        return url
 
 
 # Bulk operations
 
 
-class BulkChanges(fields.Field):
+class BulkChanges(fields.Field[list[BulkItem[Any]]]):
     """The ``changes`` of a bulk answer ``{"<pk>": {key: obj, "status", "errors"}}``.
 
     Loads a list of :class:`~pyargus.models.BulkItem`, each value loaded
@@ -274,10 +276,10 @@ class BulkChanges(fields.Field):
         self.key = key
         self.schema = schema
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[BulkItem]:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[BulkItem[Any]]:
         if not isinstance(value, dict):
             raise ValidationError(f"Not a mapping of changes: {value!r}.")
-        items = []
+        items: list[BulkItem[Any]] = []
         for pk, change in value.items():
             if not isinstance(change, dict) or not isinstance(change.get("status"), int):
                 raise ValidationError(f"Not a change: {change!r}.")
@@ -303,7 +305,7 @@ class BulkChanges(fields.Field):
 class BulkResultSchema(ArgusSchema):
     """An answer of a bulk endpoint ``{"changes": {...}}`` → :class:`BulkResult`."""
 
-    def make_model(self, data: dict[str, Any]) -> BulkResult:
+    def make_model(self, data: dict[str, Any]) -> BulkResult[Any]:
         return BulkResult(data["changes"])
 
 
@@ -377,7 +379,8 @@ class SourceSystemTypeSchema(ArgusSchema):
     name = fields.String(required=True)
 
     def make_model(self, data: dict[str, Any]) -> str:
-        return data["name"]
+        name: str = data["name"]
+        return name
 
 
 # Users, tokens and the server
