@@ -176,7 +176,7 @@ def _failed_item(pk: int, exc: ErrorWithResponse) -> BulkItem[Any]:
 def _closed_by(incident: Incident, when: datetime) -> bool:
     """Whether *incident* is closed, or ends at *when* (clock skew with the server)."""
     end = incident.end_time
-    if end is None or end is STATELESS or is_infinity(end):
+    if not isinstance(end, datetime) or is_infinity(end):  # None, STATELESS or INFINITY
         return False
     if incident.open is False:
         return True
