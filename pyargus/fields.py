@@ -128,7 +128,9 @@ class TagList(fields.Field[Tags]):
             raise ValidationError(f"Not a list of tags: {value!r}.") from None
         return Tags._trusted(pairs)
 
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> list[dict[str, str]] | None:
+    def _serialize(
+        self, value: Any, attr: Any, obj: Any, **kwargs: Any
+    ) -> list[dict[str, str]] | None:
         if value is None:
             return None
         if not isinstance(value, Tags):
@@ -141,12 +143,12 @@ class Source(fields.Field[SourceSystem]):
 
     def fast_deserialize(self, value: Any) -> SourceSystem:
         """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
-        if type(value) is not dict:
+        if type(value) is not dict or value.get("pk") is None:
             raise Fallback
         return load_source_system(value)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> SourceSystem:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, Mapping) or value.get("pk") is None:
             raise ValidationError(f"Not a source system: {value!r}.")
         return load_source_system(value)
 

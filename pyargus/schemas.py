@@ -28,6 +28,7 @@ from .models import (
     Page,
     ServerMetadata,
     SourceSystem,
+    Tags,
     User,
 )
 
@@ -110,7 +111,7 @@ class EditableIncidentSchema(ArgusSchema):
     description = fields.String()
     level = fields.Integer()
     ticket_url = fields.String()
-    tags = argus_fields.TagList()
+    tags = argus_fields.TagList(load_default=Tags)  # every loaded incident has its Tags
     metadata = fields.Raw()
 
 
