@@ -449,9 +449,9 @@ class Incident:
     acked: bool | None = None
     metadata: Any = None
 
-    # Editable values as read from Argus (None for incidents built by the caller):
-    # update_incident() sends only what differs from them.
-    _loaded: ClassVar[tuple[Any, ...] | None] = None
+    # The tracked fields (editable and fixed) as read from Argus, by name (None
+    # for incidents built by the caller): update_incident() sends only what differs.
+    _loaded: ClassVar[dict[str, Any] | None] = None
 
     def __post_init__(self) -> None:
         if self.level is not None:
@@ -471,8 +471,9 @@ class Incident:
                 if getattr(self, name) is not None
             }
         changed = {}
-        for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=False):
+        for name in EDITABLE_INCIDENT_FIELDS:
             value = getattr(self, name)
+            old = loaded[name]
             if name == "tags" and old is not None:
                 old = Tags._trusted(list(old))
             if value is not None and value != old:
@@ -480,21 +481,13 @@ class Incident:
         return changed
 
     def _mark_loaded(self) -> None:
-        """Remember the editable values as read from Argus (see :meth:`changed_fields`)."""
+        """Remember the tracked values as read from Argus (see :meth:`changed_fields`)."""
         values = self.__dict__
-        tags = values["tags"]
-        values["_loaded"] = (
-            tuple(tags._pairs) if tags is not None else None,
-            values["details_url"],
-            values["ticket_url"],
-            values["level"],
-            _copy_json(values["metadata"]),
-            values["description"],
-            # Fixed once created: update_incident() refuses changes to these.
-            values["start_time"],
-            values["end_time"],
-            values["source_incident_id"],
-        )
+        loaded = {name: values[name] for name in _TRACKED_FIELDS}
+        tags = loaded["tags"]
+        loaded["tags"] = tuple(tags._pairs) if tags is not None else None
+        loaded["metadata"] = _copy_json(loaded["metadata"])
+        values["_loaded"] = loaded
 
     def changed_fixed_fields(self) -> list[str]:
         """The fields that cannot be changed after creation but were changed here.
@@ -507,14 +500,15 @@ class Incident:
         loaded = self._loaded
         if loaded is None:
             return [name for name in _SERVER_OWNED_FIELDS if getattr(self, name) is not None]
-        fixed = dict(zip(_FIXED_FIELDS, loaded[len(EDITABLE_INCIDENT_FIELDS) :], strict=True))
-        return [name for name, old in fixed.items() if getattr(self, name) != old]
+        return [name for name in _FIXED_FIELDS if getattr(self, name) != loaded[name]]
 
 
 #: Set when an incident is created, never changed by an update.
 _FIXED_FIELDS = ("start_time", "end_time", "source_incident_id")
 #: Fields Argus owns or computes: never sent by an update.
 _SERVER_OWNED_FIELDS = (*_FIXED_FIELDS, "source", "stateful", "open", "acked")
+#: What a loaded incident remembers (update_incident() compares with it).
+_TRACKED_FIELDS = (*EDITABLE_INCIDENT_FIELDS, *_FIXED_FIELDS)
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
