@@ -565,7 +565,13 @@ class Client:
         pks = checks.incident_pks(incidents)
         description = checks.optional_str("description", description)
         when = now() if timestamp is None else checks.datetime_arg("timestamp", timestamp)
-        return bulk.resolve(self, pks, description, when)
+        return bulk.resolve(
+            self.api,
+            lambda chunk: self.get_incidents(id__in=chunk, page_size=len(chunk)),
+            pks,
+            description,
+            when,
+        )
 
     # Source systems
 
