@@ -611,7 +611,7 @@ class Client:
             "base_url": checks.optional_str("base_url", base_url),
             "heartbeat_frequency": checks.heartbeat_frequency(heartbeat_frequency),
         }
-        return self.api.create_source_system({k: v for k, v in body.items() if v is not None})
+        return self.api.create_source_system(body)  # (the schema leaves out None values)
 
     def update_source_system(
         self, source: SourceSystem | int, name: str | None = None
