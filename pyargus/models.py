@@ -357,7 +357,7 @@ class Fetched(Generic[T]):
         obj.__dict__[self.name] = value
 
 
-class TagsField:
+class TagsField(Fetched[Tags]):
     """The ``tags`` field of :class:`Incident`: set from anything :class:`Tags`
     accepts (a mapping, pairs, ``"key=value"`` strings), read as :class:`Tags`.
 
@@ -365,22 +365,7 @@ class TagsField:
     none); on one you build, ``None`` means "not set" (see :class:`Fetched`).
     """
 
-    __slots__ = ("name",)
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, obj: None, owner: type[Any] | None = None) -> None: ...
-
-    @overload
-    def __get__(self, obj: object, owner: type[Any] | None = None) -> Tags: ...
-
-    def __get__(self, obj: object | None, owner: type[Any] | None = None) -> Tags | None:
-        if obj is None:
-            return None  # the dataclass default: not set
-        tags: Tags | None = obj.__dict__.get(self.name)
-        return tags
+    __slots__ = ()
 
     def __set__(self, obj: object, value: TagsInput) -> None:
         if value is not None and not isinstance(value, Tags):

@@ -310,10 +310,10 @@ def test_fields_typed_as_set_are_set_on_every_loaded_object(model):
     # the schema must make an answer without them a load error, or fill them.
     schema = _model_schemas()[model]
     for name, attribute in vars(model).items():
-        if isinstance(attribute, Fetched):
-            assert schema.load_fields[name].required, f"{model.__name__}.{name}"
-        elif isinstance(attribute, TagsField):
+        if isinstance(attribute, TagsField):
             assert schema.load_fields[name].load_default is Tags, f"{model.__name__}.{name}"
+        elif isinstance(attribute, Fetched):
+            assert schema.load_fields[name].required, f"{model.__name__}.{name}"
 
 
 def test_every_model_with_required_fields_types_them_as_set():
