@@ -37,11 +37,12 @@ def _environment_only() -> bool:
     """Whether urllib's proxy settings come from the environment alone (not macOS/Windows)."""
     return (
         urllib.request.getproxies is urllib.request.getproxies_environment
-        and urllib.request.proxy_bypass is urllib.request.proxy_bypass_environment
+        # (proxy_bypass_environment is not in typeshed's urllib.request)
+        and urllib.request.proxy_bypass is getattr(urllib.request, "proxy_bypass_environment", None)
     )
 
 
-def environment_key() -> tuple:
+def environment_key() -> tuple[tuple[Any, Any], ...]:
     """The environment variables that ``merge_environment_settings`` depends on."""
     data = getattr(os.environ, "_data", None)
     if type(data) is dict and all(type(k) is bytes for k in data):  # POSIX: raw bytes
@@ -70,7 +71,7 @@ class Session(requests.Session):
 
     def __init__(self) -> None:
         super().__init__()
-        self._environment_settings: dict[tuple, dict[str, Any]] = {}
+        self._environment_settings: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def merge_environment_settings(
         self, url: Any, proxies: Any, stream: Any, verify: Any, cert: Any

@@ -17,13 +17,17 @@ the same typed errors, retries, timeouts, token scoping and schema
 decoding (see :doc:`/extending`).
 
 Do not add ``from __future__ import annotations`` here: uplink reads the
-annotations when the class is built.
+annotations when the class is built. They are uplink's description of the
+request (``Path``, ``Body(type=schema)``, a return schema), not types: every
+declaration is marked ``@no_type_check`` (innermost, right above the ``def``)
+so that type checkers ignore them. Through :class:`~pyargus.client.Client`
+the same calls are fully typed (see :doc:`/typing`).
 """
 
 import re
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import Any, no_type_check
 
 import uplink
 from uplink import Body, Path, QueryMap
@@ -81,7 +85,9 @@ def _status_text(error: ErrorWithResponse) -> str:
     return f"{response.status_code} {response.reason}".strip()
 
 
-def _explained(cls: type[ErrorWithResponse], error: ErrorWithResponse, text: str) -> Any:
+def _explained(
+    cls: type[ErrorWithResponse], error: ErrorWithResponse, text: str
+) -> ErrorWithResponse:
     response = error.response
     where = f"{response.method} {url_path(response.url)}".strip()
     return cls(response, f"{where}: {_status_text(error)}: {text}")
@@ -148,7 +154,7 @@ def _login_failure(error: ArgusError) -> ArgusError | None:
     return None
 
 
-class ArgusAPI(uplink.Consumer):
+class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
     """The Argus API v2 endpoints, relative to :attr:`api_root_url`.
 
     :param api_root_url: the normalized API root (ends in ``/``).
@@ -167,39 +173,47 @@ class ArgusAPI(uplink.Consumer):
     # Incidents
 
     @uplink.get("incidents/")
+    @no_type_check
     def list_incidents(self, **params: QueryMap) -> schemas.incident_page:
         """GET incidents/ -- one cursor page of all incidents (filters, ``cursor``)."""
 
     @uplink.get("incidents/mine/")
+    @no_type_check
     def list_my_incidents(self, **params: QueryMap) -> schemas.incident_page:
         """GET incidents/mine/ -- one cursor page of the source system's incidents."""
 
     @uplink.get("incidents/{pk}/")
+    @no_type_check
     def retrieve_incident(self, pk: Path) -> schemas.incident:
         """GET incidents/{pk}/ -- one incident."""
 
     @uplink.json
     @uplink.post("incidents/")
+    @no_type_check
     def create_incident(self, incident: Body(type=schemas.incident)) -> schemas.incident:
         """POST incidents/ -- create an incident (201, the stored incident)."""
 
     @uplink.json
     @uplink.patch("incidents/{pk}/")
+    @no_type_check
     def update_incident(
         self, pk: Path, changes: Body(type=schemas.incident_patch)
     ) -> schemas.incident:
         """PATCH incidents/{pk}/ -- change editable fields (200, the incident)."""
 
     @uplink.get("incidents/")
+    @no_type_check
     def count_incidents(self, **params: QueryMap) -> schemas.count:
         """GET incidents/ -- with ``count``: how many incidents match the filters."""
 
     @uplink.get("incidents/mine/")
+    @no_type_check
     def count_my_incidents(self, **params: QueryMap) -> schemas.count:
         """GET incidents/mine/ -- with ``count``: how many of the source's incidents match."""
 
     @on_error(_deletion_disabled)
     @uplink.delete("incidents/{pk}/")
+    @no_type_check
     def delete_incident(self, pk: Path):
         """DELETE incidents/{pk}/ -- delete an incident (204; 405 if the server forbids it)."""
 
@@ -207,6 +221,7 @@ class ArgusAPI(uplink.Consumer):
 
     @uplink.json
     @uplink.put("incidents/{pk}/ticket_url/")
+    @no_type_check
     def update_ticket_url(
         self, pk: Path, ticket_url: Body(type=schemas.ticket_url)
     ) -> schemas.ticket_url:
@@ -214,11 +229,13 @@ class ArgusAPI(uplink.Consumer):
 
     @on_error(_ticket_plugin)
     @uplink.put("incidents/{incident_pk}/automatic-ticket/")
+    @no_type_check
     def create_automatic_ticket(self, incident_pk: Path) -> schemas.ticket_url:
         """PUT incidents/{incident_pk}/automatic-ticket/ -- create a ticket via the plugin."""
 
     @uplink.json
     @uplink.post("incidents/ticket_url/bulk/")
+    @no_type_check
     def bulk_update_ticket_urls(
         self, request: Body(type=schemas.bulk_ticket_url_request)
     ) -> schemas.bulk_ticket_url_result:
@@ -227,26 +244,31 @@ class ArgusAPI(uplink.Consumer):
     # Events
 
     @uplink.get("incidents/events/")
+    @no_type_check
     def list_events(self, **params: QueryMap) -> schemas.event_page:
         """GET incidents/events/ -- one cursor page of the events of all incidents."""
 
     @uplink.get("incidents/{incident_pk}/events/{pk}/")
+    @no_type_check
     def retrieve_incident_event(self, incident_pk: Path, pk: Path) -> schemas.event:
         """GET incidents/{incident_pk}/events/{pk}/ -- one event of an incident."""
 
     @uplink.json
     @uplink.post("incidents/events/bulk/")
+    @no_type_check
     def bulk_create_events(
         self, request: Body(type=schemas.bulk_event_request)
     ) -> schemas.bulk_event_result:
         """POST incidents/events/bulk/ -- post one event to many incidents."""
 
     @uplink.get("incidents/{incident_pk}/events/")
+    @no_type_check
     def list_incident_events(self, incident_pk: Path) -> schemas.events:
         """GET incidents/{incident_pk}/events/ -- all events, newest first (not paginated)."""
 
     @uplink.json
     @uplink.post("incidents/{incident_pk}/events/")
+    @no_type_check
     def create_incident_event(
         self, incident_pk: Path, event: Body(type=schemas.event)
     ) -> schemas.event:
@@ -255,17 +277,20 @@ class ArgusAPI(uplink.Consumer):
     # Acknowledgements
 
     @uplink.get("incidents/{incident_pk}/acks/")
+    @no_type_check
     def list_incident_acknowledgements(self, incident_pk: Path) -> schemas.acknowledgements:
         """GET incidents/{incident_pk}/acks/ -- all acknowledgements (not paginated)."""
 
     @uplink.json
     @uplink.post("incidents/{incident_pk}/acks/")
+    @no_type_check
     def create_incident_acknowledgement(
         self, incident_pk: Path, ack: Body(type=schemas.acknowledgement_request)
     ) -> schemas.acknowledgement:
         """POST incidents/{incident_pk}/acks/ -- acknowledge (flat body, 201)."""
 
     @uplink.get("incidents/{incident_pk}/acks/{pk}/")
+    @no_type_check
     def retrieve_incident_acknowledgement(
         self, incident_pk: Path, pk: Path
     ) -> schemas.acknowledgement:
@@ -273,6 +298,7 @@ class ArgusAPI(uplink.Consumer):
 
     @uplink.json
     @uplink.put("incidents/{incident_pk}/acks/{pk}/")
+    @no_type_check
     def update_incident_acknowledgement(
         self, incident_pk: Path, pk: Path, change: Body(type=schemas.acknowledgement_expiration)
     ) -> schemas.acknowledgement:
@@ -280,6 +306,7 @@ class ArgusAPI(uplink.Consumer):
 
     @uplink.json
     @uplink.post("incidents/acks/bulk/")
+    @no_type_check
     def bulk_create_acknowledgements(
         self, request: Body(type=schemas.bulk_acknowledgement_request)
     ) -> schemas.bulk_acknowledgement_result:
@@ -289,37 +316,44 @@ class ArgusAPI(uplink.Consumer):
 
     @on_error(_unknown_incident)
     @uplink.get("incidents/{incident_pk}/tags/")
+    @no_type_check
     def list_incident_tags(self, incident_pk: Path) -> schemas.tags:
         """GET incidents/{incident_pk}/tags/ -- the incident's tags (not paginated)."""
 
     @on_error(_unknown_incident)
     @uplink.json
     @uplink.post("incidents/{incident_pk}/tags/")
+    @no_type_check
     def create_incident_tag(self, incident_pk: Path, tag: Body(type=schemas.tag)) -> schemas.tag:
         """POST incidents/{incident_pk}/tags/ -- add one tag (201, idempotent)."""
 
     @on_error(_unknown_incident)
     @uplink.get("incidents/{incident_pk}/tags/{tag}/")
+    @no_type_check
     def retrieve_incident_tag(self, incident_pk: Path, tag: Path) -> schemas.tag:
         """GET incidents/{incident_pk}/tags/{tag}/ -- one tag (404 if not on the incident)."""
 
     @on_error(_unknown_incident)
     @uplink.delete("incidents/{incident_pk}/tags/{tag}/")
+    @no_type_check
     def delete_incident_tag(self, incident_pk: Path, tag: Path):
         """DELETE incidents/{incident_pk}/tags/{tag}/ -- remove one tag (204)."""
 
     # Source systems and their types
 
     @uplink.get("incidents/sources/")
+    @no_type_check
     def list_source_systems(self) -> schemas.source_systems:
         """GET incidents/sources/ -- all source systems (not paginated)."""
 
     @uplink.get("incidents/sources/{pk}/")
+    @no_type_check
     def retrieve_source_system(self, pk: Path) -> schemas.source_system:
         """GET incidents/sources/{pk}/ -- one source system."""
 
     @uplink.json
     @uplink.post("incidents/sources/")
+    @no_type_check
     def create_source_system(
         self, source: Body(type=schemas.source_system_create)
     ) -> schemas.source_system:
@@ -327,6 +361,7 @@ class ArgusAPI(uplink.Consumer):
 
     @uplink.json
     @uplink.put("incidents/sources/{pk}/")
+    @no_type_check
     def update_source_system(
         self, pk: Path, source: Body(type=schemas.source_system_update)
     ) -> schemas.source_system:
@@ -334,23 +369,28 @@ class ArgusAPI(uplink.Consumer):
 
     @on_error(_heartbeat)
     @uplink.post("incidents/sources/heartbeat/")
+    @no_type_check
     def send_heartbeat(self):
         """POST incidents/sources/heartbeat/ -- the source system is alive (204; 2.10+)."""
 
     @uplink.get("incidents/sources/heartbeat/")
+    @no_type_check
     def probe_heartbeat(self):
         """GET incidents/sources/heartbeat/ -- probe: 405 if the endpoint exists, else 404."""
 
     @uplink.get("incidents/source-types/")
+    @no_type_check
     def list_source_system_types(self) -> schemas.source_system_types:
         """GET incidents/source-types/ -- all source system types."""
 
     @uplink.get("incidents/source-types/{name}/")
+    @no_type_check
     def retrieve_source_system_type(self, name: Path) -> schemas.source_system_type:
         """GET incidents/source-types/{name}/ -- one source system type."""
 
     @uplink.json
     @uplink.post("incidents/source-types/")
+    @no_type_check
     def create_source_system_type(
         self, source_type: Body(type=schemas.source_system_type)
     ) -> schemas.source_system_type:
@@ -361,35 +401,43 @@ class ArgusAPI(uplink.Consumer):
     @on_error(_login_failure)
     @uplink.json
     @uplink.post("auth/token/login/")
+    @no_type_check
     def login(self, credentials: Body(type=schemas.credentials)) -> schemas.expiring_token:
         """POST auth/token/login/ -- a new token for a username and password (JSON)."""
 
     @uplink.post("auth/token/login/")
+    @no_type_check
     def refresh_token(self) -> schemas.expiring_token:
         """POST auth/token/login/ -- without a body: a new token for the current token."""
 
     @uplink.post("auth/token/logout/")
+    @no_type_check
     def logout(self):
         """POST auth/token/logout/ -- revoke the token in use (knox tokens only, 204)."""
 
     @uplink.post("auth/token/logoutall")
+    @no_type_check
     def logout_all(self):
         """POST auth/token/logoutall -- revoke all of the user's knox tokens (204)."""
 
     @uplink.get("auth/user/")
+    @no_type_check
     def retrieve_current_user(self) -> schemas.user:
         """GET auth/user/ -- the user the token belongs to."""
 
     @uplink.get("auth/users/{pk}/")
+    @no_type_check
     def retrieve_user(self, pk: Path) -> schemas.user:
         """GET auth/users/{pk}/ -- any user by pk."""
 
     # The server (unversioned endpoints, relative to /api/v2/)
 
     @uplink.get("../")
+    @no_type_check
     def retrieve_metadata(self) -> schemas.server_metadata:
         """GET ../ -- ``/api/``: server version, API versions, plugins (no auth)."""
 
     @uplink.get("../../.still-alive/")
+    @no_type_check
     def health_check(self):
         """GET ../../.still-alive/ -- ``/.still-alive/``: 204 while the server runs."""

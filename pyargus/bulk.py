@@ -5,25 +5,24 @@ succeeded (400 when all failed), with the outcome of each incident inside.
 :func:`send` turns that into a :class:`~pyargus.models.BulkResult` that
 never hides a failure. :func:`resolve` closes incidents for real, which
 Argus' bulk endpoint cannot do for source systems (it records their ``END``
-events without closing anything).
+events without closing anything). Both work on the declarations of
+:class:`~pyargus.api.ArgusAPI` (and a reader of incidents), not on the client.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError
 
 from . import schemas
+from .api import ArgusAPI
 from .exceptions import BadRequestError, DecodeError, ErrorWithResponse, NotSourceSystemError
 from .models import STATELESS, BulkItem, BulkResult, Event, Incident
 from .time import is_infinity
-
-if TYPE_CHECKING:
-    from .client import Client
 
 __all__ = ["resolve", "send"]
 
@@ -33,6 +32,10 @@ T = TypeVar("T")
 
 #: Incidents re-read per request when :func:`resolve` checks their state.
 READ_CHUNK = 100
+
+#: Reads the incidents with the given pks (at most :data:`READ_CHUNK`; one
+#: listing), e.g. ``lambda pks: client.get_incidents(id__in=pks, page_size=len(pks))``.
+Reader = Callable[[list[int]], Iterable[Incident]]
 
 
 def send(
@@ -90,11 +93,12 @@ def finish(
 
 
 def resolve(
-    client: Client, pks: list[int], description: str | None, when: datetime
+    api: ArgusAPI, read: Reader, pks: list[int], description: str | None, when: datetime
 ) -> BulkResult[Event]:
-    """Close the incidents *pks* as *client*'s role can (see ``Client.bulk_resolve``)."""
+    """Close the incidents *pks* as the token's role can (see ``Client.bulk_resolve``);
+    *read* reads incidents by pk, before and after."""
     items: dict[int, BulkItem[Event]] = {}
-    before = _read_incidents(client, pks)
+    before = _read_incidents(read, pks)
     to_close = []
     for pk in pks:
         incident = before.get(pk)
@@ -107,8 +111,8 @@ def resolve(
         else:
             to_close.append(pk)
     if to_close:
-        _close(client, to_close, description, when, items)
-        after = _read_incidents(client, to_close)
+        _close(api, to_close, description, when, items)
+        after = _read_incidents(read, to_close)
         for pk in to_close:
             item = items[pk]
             incident = after.get(pk)
@@ -120,17 +124,16 @@ def resolve(
     return finish("bulk_resolve", pks, items)
 
 
-def _read_incidents(client: Client, pks: list[int]) -> dict[int, Incident]:
+def _read_incidents(read: Reader, pks: list[int]) -> dict[int, Incident]:
     found = {}
     for start in range(0, len(pks), READ_CHUNK):
-        chunk = pks[start : start + READ_CHUNK]
-        for incident in client.get_incidents(id__in=chunk, page_size=len(chunk)):
+        for incident in read(pks[start : start + READ_CHUNK]):
             found[incident.pk] = incident
     return found
 
 
 def _close(
-    client: Client,
+    api: ArgusAPI,
     pks: list[int],
     description: str | None,
     when: datetime,
@@ -145,7 +148,7 @@ def _close(
     source_system: bool | None = None
     for index, pk in enumerate(pks):
         try:
-            event = client.api.create_incident_event(pk, end)
+            event = api.create_incident_event(pk, end)
         except NotSourceSystemError as exc:
             if source_system is None:
                 # "An end user cannot post events of type 'END'."
@@ -154,7 +157,7 @@ def _close(
                 result = send(
                     "bulk_resolve",
                     rest,
-                    client.api.bulk_create_events,
+                    api.bulk_create_events,
                     {"ids": rest, "event": clo},
                     schemas.bulk_event_result,
                     log_failures=False,
@@ -176,7 +179,7 @@ def _failed_item(pk: int, exc: ErrorWithResponse) -> BulkItem[Any]:
 def _closed_by(incident: Incident, when: datetime) -> bool:
     """Whether *incident* is closed, or ends at *when* (clock skew with the server)."""
     end = incident.end_time
-    if end is None or end is STATELESS or is_infinity(end):
+    if not isinstance(end, datetime) or is_infinity(end):  # None, STATELESS or INFINITY
         return False
     if incident.open is False:
         return True

@@ -66,14 +66,15 @@ def api_root_url(url: Any) -> str:
         )
     if parts.query or parts.fragment or parts.username or parts.password:
         raise InvalidArgumentError("api_root_url must not have a query, fragment or credentials")
-    url = url if url.endswith("/") else url + "/"
+    root: str = url if url.endswith("/") else url + "/"
+    url = root
     path = urlsplit(url).path
     if not path.endswith("/api/v2/"):
         raise InvalidArgumentError(
             f"api_root_url {url!r} does not look like an Argus API root, which ends in "
             f"/api/v2/: {_root_advice(url, path)}"
         )
-    return url
+    return root
 
 
 def _root_advice(url: str, path: str) -> str:
@@ -170,7 +171,7 @@ def new_incident(incident: Any) -> Incident:
     start = datetime_arg("start_time", incident.start_time)
     end = incident.end_time
     if end is not None and end is not STATELESS:
-        datetime_arg("end_time", end)
+        end = datetime_arg("end_time", end)
         if not is_infinity(end) and _aware(end) < _aware(start):
             raise InvalidArgumentError(
                 f"end_time {encode_datetime(end)} is before start_time {encode_datetime(start)}"
@@ -279,20 +280,21 @@ def incident_pks(incidents: Any) -> list[int]:
 
 def optional_str(name: str, value: Any) -> str | None:
     _optional_str(name, value)
-    return value
+    checked: str | None = value
+    return checked
 
 
 def expiration(value: Any, timestamp: datetime | None = None) -> datetime | None:
     """An acknowledgement expiration: ``None`` (never) or a datetime after *timestamp*."""
     if value is None:
         return None
-    datetime_arg("expiration", value)
-    if timestamp is not None and _aware(value) <= _aware(timestamp):
+    when = datetime_arg("expiration", value)
+    if timestamp is not None and _aware(when) <= _aware(timestamp):
         raise InvalidArgumentError(
-            f"expiration {encode_datetime(value)} is not after the acknowledgement's "
+            f"expiration {encode_datetime(when)} is not after the acknowledgement's "
             f"timestamp {encode_datetime(timestamp)}"
         )
-    return value
+    return when
 
 
 def tag(key: Any, value: Any, *, addressed: bool) -> str:
@@ -350,13 +352,13 @@ _BULK_REFUSED = {
 
 def bulk_event(event: Any) -> Event:
     """An event for the bulk endpoint: only the types it handles correctly."""
-    new_event(event)
-    if event.type not in BULK_EVENT_TYPES:
+    checked = new_event(event)
+    if checked.type not in BULK_EVENT_TYPES:
         raise InvalidArgumentError(
-            f"cannot post {event.type} events in bulk: {_BULK_REFUSED[event.type]} "
+            f"cannot post {checked.type} events in bulk: {_BULK_REFUSED[checked.type]} "
             f"(bulk events may be {', '.join(BULK_EVENT_TYPES)})"
         )
-    return event
+    return checked
 
 
 def credentials(username: Any, password: Any) -> dict[str, str]:

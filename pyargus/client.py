@@ -655,7 +655,13 @@ class Client:
         pks = checks.incident_pks(incidents)
         description = checks.optional_str("description", description)
         when = now() if timestamp is None else checks.datetime_arg("timestamp", timestamp)
-        return bulk.resolve(self, pks, description, when)
+        return bulk.resolve(
+            self.api,
+            lambda chunk: self.get_incidents(id__in=chunk, page_size=len(chunk)),
+            pks,
+            description,
+            when,
+        )
 
     # Source systems
 
@@ -695,7 +701,7 @@ class Client:
             "base_url": checks.optional_str("base_url", base_url),
             "heartbeat_frequency": checks.heartbeat_frequency(heartbeat_frequency),
         }
-        return self.api.create_source_system({k: v for k, v in body.items() if v is not None})
+        return self.api.create_source_system(body)  # (the schema leaves out None values)
 
     def update_source_system(
         self, source: SourceSystem | int, name: str | None = None

@@ -81,7 +81,7 @@ def describe_load_error(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-class _ResponseBody(Converter):
+class _ResponseBody(Converter):  # type: ignore[misc]  # (uplink is untyped)
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
 
@@ -96,7 +96,7 @@ class _ResponseBody(Converter):
             ) from None
 
 
-class _RequestBody(Converter):
+class _RequestBody(Converter):  # type: ignore[misc]  # (uplink is untyped)
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
 
@@ -104,7 +104,7 @@ class _RequestBody(Converter):
         return self.schema.dump(value)
 
 
-class SchemaConverter(Factory):
+class SchemaConverter(Factory):  # type: ignore[misc]  # (uplink is untyped)
     """Converts with marshmallow schemas: instances as given, classes instantiated once."""
 
     def __init__(self) -> None:

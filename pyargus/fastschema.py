@@ -43,9 +43,10 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Literal
 
 from marshmallow import Schema, ValidationError, fields, missing, post_load
+from marshmallow.types import UnknownOption
 
 __all__ = ["ENABLED", "Fallback", "FastSchema"]
 
@@ -96,11 +97,11 @@ _EXACT_TYPES: dict[type, str] = {
 }
 
 
-def _overrides_deserialize(field: fields.Field) -> bool:
+def _overrides_deserialize(field: fields.Field[Any]) -> bool:
     return type(field).deserialize is not fields.Field.deserialize
 
 
-def _is_plain(field: fields.Field) -> bool:
+def _is_plain(field: fields.Field[Any]) -> bool:
     """Whether marshmallow's ``deserialize`` adds nothing to ``_deserialize``."""
     return not (field.validators or field.pre_load or field.post_load)
 
@@ -121,7 +122,7 @@ class _Generator:
         self.namespace[name] = value
         return name
 
-    def field(self, index: int, attr: str, field: fields.Field) -> str:
+    def field(self, index: int, attr: str, field: fields.Field[Any]) -> str:
         """Code that loads one field into the local ``f<index>``; returns its name."""
         out = f"f{index}"
         key = field.data_key if field.data_key is not None else attr
@@ -165,7 +166,7 @@ class _Generator:
             emit(f"        {out} = {slow}(v, {attr!r}, data)")
         return out
 
-    def _missing(self, out: str, field: fields.Field) -> None:
+    def _missing(self, out: str, field: fields.Field[Any]) -> None:
         emit = self.lines.append
         default = field.load_default
         if field.required:
@@ -177,7 +178,7 @@ class _Generator:
         else:
             emit(f"        {out} = {self.constant(default, 'default')}")
 
-    def _none(self, out: str, field: fields.Field) -> None:
+    def _none(self, out: str, field: fields.Field[Any]) -> None:
         """``null``: ``None`` if the field allows it, else marshmallow's error."""
         emit = self.lines.append
         emit("    elif v is None:")
@@ -196,7 +197,7 @@ class FastSchema(Schema):
     """
 
     #: The class of the loaded objects (a dataclass), or ``None`` for dicts.
-    model: type | None = None
+    model: type[Any] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -211,7 +212,7 @@ class FastSchema(Schema):
                     default = None if f.default is dataclasses.MISSING else f.default
                     self._model_defaults[f.name] = (default, None)
         self._post_init = getattr(self.model, "__post_init__", None)
-        self._compiled: Callable[[Any], Any] | bool | None = False  # False: not yet
+        self._compiled: Callable[[Any], Any] | Literal[False] | None = False  # False: not yet
 
     @property
     def _plan(self) -> Callable[[Any], Any] | None:
@@ -280,7 +281,7 @@ class FastSchema(Schema):
         # A model object built as make_model() builds it.
         loaded = dict(values)
         optional_names = {name for name, _ in optional}
-        items = []
+        entries: list[str] = []
         for name, (default, factory) in self._model_defaults.items():
             if factory is not None:
                 absent = f"{gen.constant(factory, 'factory')}()"
@@ -288,20 +289,20 @@ class FastSchema(Schema):
                 absent = "None"
             else:
                 absent = gen.constant(default, "default")
-            local = loaded.get(name)
-            if local is None:
-                items.append(f"{name!r}: {absent}")
+            found = loaded.get(name)
+            if found is None:
+                entries.append(f"{name!r}: {absent}")
             elif name in optional_names and absent != "None":
-                items.append(f"{name!r}: {absent} if {local} is None else {local}")
+                entries.append(f"{name!r}: {absent} if {found} is None else {found}")
             else:
-                items.append(f"{name!r}: {local}")
-        items += [
+                entries.append(f"{name!r}: {found}")
+        entries += [
             f"{name!r}: {local}" for name, local in values if name not in self._model_defaults
         ]
         lines.append(
             f"    obj = {gen.constant(object.__new__, 'new')}({gen.constant(self.model, 'model')})"
         )
-        lines.append(f"    obj.__dict__.update({{{', '.join(items)}}})")
+        lines.append(f"    obj.__dict__.update({{{', '.join(entries)}}})")
         if self._post_init is not None:
             lines.append(f"    {gen.constant(self._run_post_init, 'post_init')}(obj)")
         if type(self).finish_model is not FastSchema.finish_model:
@@ -326,7 +327,7 @@ class FastSchema(Schema):
         """
         if self.model is None:
             return data
-        obj = self.model.__new__(self.model)
+        obj = object.__new__(self.model)  # as the generated code builds it
         values = obj.__dict__
         for name, (default, factory) in self._model_defaults.items():
             value = data.get(name)
@@ -348,13 +349,13 @@ class FastSchema(Schema):
     def _make_model(self, data: dict[str, Any], **kwargs: Any) -> Any:
         return self.make_model(data)
 
-    def load(  # type: ignore[override]
+    def load(
         self,
         data: Any,
         *,
         many: bool | None = None,
         partial: Any = None,
-        unknown: str | None = None,
+        unknown: UnknownOption | None = None,
     ) -> Any:
         many = self.many if many is None else many
         load_one = self._compiled

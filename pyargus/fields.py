@@ -38,7 +38,7 @@ _new = object.__new__
 _trusted_tags = Tags._trusted
 
 
-class DateTime(fields.Field):
+class DateTime(fields.Field[datetime]):
     """ISO 8601 datetime ↔ aware :class:`~datetime.datetime` (naive input = local time)."""
 
     def fast_deserialize(self, value: Any) -> datetime:
@@ -93,7 +93,7 @@ class EndTime(DateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
-class TagList(fields.Field):
+class TagList(fields.Field[Tags]):
     """v2 tags ``[{"tag": "k=v"}, ...]`` ↔ :class:`~pyargus.models.Tags`.
 
     Also reads v3's ``["k=v", ...]``.
@@ -103,7 +103,7 @@ class TagList(fields.Field):
         """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
         if type(value) is not list:
             raise Fallback
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         append = pairs.append
         try:
             for item in value:
@@ -118,7 +118,7 @@ class TagList(fields.Field):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Tags:
         if not isinstance(value, list):
             raise ValidationError(f"Not a list of tags: {value!r}.")
-        pairs = []
+        pairs: list[tuple[str, str]] = []
         try:
             for item in value:
                 tag = item if type(item) is str else item["tag"]
@@ -128,7 +128,9 @@ class TagList(fields.Field):
             raise ValidationError(f"Not a list of tags: {value!r}.") from None
         return Tags._trusted(pairs)
 
-    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> list[dict] | None:
+    def _serialize(
+        self, value: Any, attr: Any, obj: Any, **kwargs: Any
+    ) -> list[dict[str, str]] | None:
         if value is None:
             return None
         if not isinstance(value, Tags):
@@ -136,17 +138,17 @@ class TagList(fields.Field):
         return [{"tag": tag} for tag in value.strings()]
 
 
-class Source(fields.Field):
+class Source(fields.Field[SourceSystem]):
     """The nested source system of an incident ↔ :class:`~pyargus.models.SourceSystem`."""
 
     def fast_deserialize(self, value: Any) -> SourceSystem:
         """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
-        if type(value) is not dict:
+        if type(value) is not dict or value.get("pk") is None:
             raise Fallback
         return load_source_system(value)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> SourceSystem:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, Mapping) or value.get("pk") is None:
             raise ValidationError(f"Not a source system: {value!r}.")
         return load_source_system(value)
 
@@ -170,7 +172,7 @@ def load_source_system(value: Mapping[str, Any]) -> SourceSystem:
     return source
 
 
-class TypeName(fields.Field):
+class TypeName(fields.Field[str]):
     """A source system's type ``{"name": "nav"}`` → ``"nav"``."""
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
@@ -181,24 +183,26 @@ class TypeName(fields.Field):
         return value
 
 
-class Actor(fields.Field):
+class Actor(fields.Field[str | None]):
     """An event's actor ``{"pk", "username"}`` → the username."""
 
-    def fast_deserialize(self, value: Any) -> str:
+    def fast_deserialize(self, value: Any) -> str | None:
         """:meth:`_deserialize` of a well-formed value (see :mod:`pyargus.fastschema`)."""
         if type(value) is not dict:
             raise Fallback
-        return value.get("username")
+        username: str | None = value.get("username")
+        return username
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str | None:
         if isinstance(value, Mapping):
-            return value.get("username")
+            username: str | None = value.get("username")
+            return username
         if isinstance(value, str):
             return value
         raise ValidationError(f"Not an actor: {value!r}.")
 
 
-class EventType(fields.Field):
+class EventType(fields.Field[str]):
     """An event type: ``{"value": "END", "display": ...}`` on read, ``"END"`` on write."""
 
     def fast_deserialize(self, value: Any) -> str:
@@ -223,4 +227,4 @@ class EventType(fields.Field):
             raise InvalidArgumentError(
                 f"unknown event type {value!r}; use one of {', '.join(EVENT_TYPES)}"
             )
-        return value
+        return str(value)

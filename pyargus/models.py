@@ -1,7 +1,10 @@
 """The objects pyargus users work with: incidents, events, acknowledgements, ...
 
 All models are mutable dataclasses. A field left at ``None`` means "not set":
-it is not sent to Argus.
+it is not sent to Argus. Fields that Argus always sends (``pk``, an incident's
+``start_time`` and ``tags``, an event's ``timestamp`` and ``type``, ...) are
+:class:`Fetched` (or :class:`TagsField`): type checkers see them as set, because
+they are on every object the client returns (see :doc:`/typing`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, ClassVar, Final, Generic, TypeVar, Union
+from typing import Any, ClassVar, Final, Generic, TypeVar, overload
 
 from .exceptions import BulkError, InvalidArgumentError, InvalidTagError
 
@@ -24,12 +27,18 @@ __all__ = [
     "BulkResult",
     "Event",
     "ExpiringToken",
+    "Fetched",
     "Incident",
     "ServerMetadata",
     "SourceSystem",
     "Tags",
+    "TagsField",
+    "TagsInput",
+    "TagsLike",
     "User",
 ]
+
+T = TypeVar("T")
 
 #: Argus severity levels: 1 is the most severe.
 LEVELS: Final = {1: "Critical", 2: "High", 3: "Moderate", 4: "Low", 5: "Information"}
@@ -67,7 +76,7 @@ class _Stateless:
     def __copy__(self) -> _Stateless:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Stateless:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Stateless:
         return self
 
 
@@ -90,7 +99,7 @@ class _Infinity(datetime):
     def __copy__(self) -> _Infinity:
         return self
 
-    def __deepcopy__(self, memo: dict) -> _Infinity:
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Infinity:
         return self
 
     def __repr__(self) -> str:
@@ -163,9 +172,6 @@ def _tag_value(key: str, value: object) -> str:
     if value is None:
         raise InvalidTagError(f"tag {key!r} has no value (None)")
     return value if type(value) is str else str(value)
-
-
-TagsInput = Union["Tags", Mapping[str, Any], Iterable[tuple[str, Any]], None]
 
 
 class Tags(MutableMapping[str, str]):
@@ -253,7 +259,7 @@ class Tags(MutableMapping[str, str]):
         if pair not in self._pairs:
             self._pairs.append(pair)
 
-    def extend(self, tags: TagsInput) -> None:
+    def extend(self, tags: TagsLike) -> None:
         """Add every tag of *tags* (a mapping, a dict of lists or pairs)."""
         if isinstance(tags, Tags):
             items: Iterable[Any] = tags._pairs
@@ -309,11 +315,62 @@ class Tags(MutableMapping[str, str]):
         return {key: values if len(values) > 1 else values[0] for key, values in self.lists()}
 
 
-def as_tags(tags: TagsInput) -> Tags | None:
-    """*tags* as a :class:`Tags` (checked), or ``None``."""
-    if tags is None or isinstance(tags, Tags):
-        return tags
-    return Tags(tags)
+#: What :class:`Tags` (and ``Incident(tags=...)``) accept: a mapping (values may be
+#: lists), ``(key, value)`` pairs or ``"key=value"`` strings.
+TagsLike = Tags | Mapping[str, Any] | Iterable[tuple[str, Any] | str]
+#: :data:`TagsLike` or ``None`` ("not set").
+TagsInput = TagsLike | None
+
+
+class Fetched(Generic[T]):
+    """A model field that is set on every object the client returns.
+
+    Argus always sends it (the schema requires it: an answer without it is a
+    :class:`~pyargus.exceptions.DecodeError`), so a type checker sees it as
+    ``T`` when read, while ``__init__`` still accepts ``None`` ("not set") for
+    objects you build. On an object you build, it stays ``None`` until you set
+    it (as a Django model's ``pk`` before saving): read it from what the client
+    returns. See :doc:`/typing`.
+
+    At run time it reads and writes the instance's ``__dict__``, like a plain
+    dataclass field.
+    """
+
+    __slots__ = ("name",)
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type[Any] | None = None) -> None: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type[Any] | None = None) -> T: ...
+
+    def __get__(self, obj: object | None, owner: type[Any] | None = None) -> T | None:
+        if obj is None:
+            return None  # the dataclass default: not set
+        value: T | None = obj.__dict__.get(self.name)
+        return value
+
+    def __set__(self, obj: object, value: T | None) -> None:
+        obj.__dict__[self.name] = value
+
+
+class TagsField(Fetched[Tags]):
+    """The ``tags`` field of :class:`Incident`: set from anything :class:`Tags`
+    accepts (a mapping, pairs, ``"key=value"`` strings), read as :class:`Tags`.
+
+    Every incident the client returns has its :class:`Tags` (empty if it has
+    none); on one you build, ``None`` means "not set" (see :class:`Fetched`).
+    """
+
+    __slots__ = ()
+
+    def __set__(self, obj: object, value: TagsInput) -> None:
+        if value is not None and not isinstance(value, Tags):
+            value = Tags(value)
+        obj.__dict__[self.name] = value
 
 
 def check_level(level: object) -> int:
@@ -329,7 +386,7 @@ def check_level(level: object) -> int:
 class SourceSystem:
     """A source system: the glue service (and its user) that posts incidents."""
 
-    pk: int | None = None
+    pk: Fetched[int] = Fetched()
     name: str | None = None
     #: The name of the source system type, e.g. ``"nav"``.
     type: str | None = None
@@ -362,8 +419,8 @@ class Incident:
     pyargus. Datetimes read from Argus are timezone-aware.
     """
 
-    pk: int | None = None
-    start_time: datetime | None = None
+    pk: Fetched[int] = Fetched()
+    start_time: Fetched[datetime] = Fetched()
     end_time: EndTime = None
     source: SourceSystem | None = None
     source_incident_id: str | None = None
@@ -371,26 +428,19 @@ class Incident:
     description: str | None = None
     level: int | None = None
     ticket_url: str | None = None
-    tags: Tags | None = None
+    tags: TagsField = TagsField()
     stateful: bool | None = None
     open: bool | None = None
     acked: bool | None = None
     metadata: Any = None
 
-    # Editable values as read from Argus (None for incidents built by the caller):
-    # update_incident() sends only what differs from them.
-    _loaded: ClassVar[tuple | None] = None
+    # The tracked fields (editable and fixed) as read from Argus, by name (None
+    # for incidents built by the caller): update_incident() sends only what differs.
+    _loaded: ClassVar[dict[str, Any] | None] = None
 
     def __post_init__(self) -> None:
-        if self.tags is not None and not isinstance(self.tags, Tags):
-            self.tags = Tags(self.tags)
         if self.level is not None:
             check_level(self.level)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name == "tags" and value is not None and not isinstance(value, Tags):
-            value = Tags(value)
-        object.__setattr__(self, name, value)
 
     def changed_fields(self) -> dict[str, Any]:
         """The editable fields that :meth:`Client.update_incident` would send.
@@ -406,8 +456,9 @@ class Incident:
                 if getattr(self, name) is not None
             }
         changed = {}
-        for name, old in zip(EDITABLE_INCIDENT_FIELDS, loaded, strict=False):
+        for name in EDITABLE_INCIDENT_FIELDS:
             value = getattr(self, name)
+            old = loaded[name]
             if name == "tags" and old is not None:
                 old = Tags._trusted(list(old))
             if value is not None and value != old:
@@ -415,21 +466,13 @@ class Incident:
         return changed
 
     def _mark_loaded(self) -> None:
-        """Remember the editable values as read from Argus (see :meth:`changed_fields`)."""
+        """Remember the tracked values as read from Argus (see :meth:`changed_fields`)."""
         values = self.__dict__
-        tags = values["tags"]
-        values["_loaded"] = (
-            tuple(tags._pairs) if tags is not None else None,
-            values["details_url"],
-            values["ticket_url"],
-            values["level"],
-            _copy_json(values["metadata"]),
-            values["description"],
-            # Fixed once created: update_incident() refuses changes to these.
-            values["start_time"],
-            values["end_time"],
-            values["source_incident_id"],
-        )
+        loaded = {name: values[name] for name in _TRACKED_FIELDS}
+        tags = loaded["tags"]
+        loaded["tags"] = tuple(tags._pairs) if tags is not None else None
+        loaded["metadata"] = _copy_json(loaded["metadata"])
+        values["_loaded"] = loaded
 
     def changed_fixed_fields(self) -> list[str]:
         """The fields that cannot be changed after creation but were changed here.
@@ -442,14 +485,15 @@ class Incident:
         loaded = self._loaded
         if loaded is None:
             return [name for name in _SERVER_OWNED_FIELDS if getattr(self, name) is not None]
-        fixed = dict(zip(_FIXED_FIELDS, loaded[len(EDITABLE_INCIDENT_FIELDS) :], strict=True))
-        return [name for name, old in fixed.items() if getattr(self, name) != old]
+        return [name for name in _FIXED_FIELDS if getattr(self, name) != loaded[name]]
 
 
 #: Set when an incident is created, never changed by an update.
 _FIXED_FIELDS = ("start_time", "end_time", "source_incident_id")
 #: Fields Argus owns or computes: never sent by an update.
 _SERVER_OWNED_FIELDS = (*_FIXED_FIELDS, "source", "stateful", "open", "acked")
+#: What a loaded incident remembers (update_incident() compares with it).
+_TRACKED_FIELDS = (*EDITABLE_INCIDENT_FIELDS, *_FIXED_FIELDS)
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
@@ -472,13 +516,13 @@ class Event:
     username of whoever caused it.
     """
 
-    pk: int | None = None
+    pk: Fetched[int] = Fetched()
     actor: str | None = None
     description: str | None = None
     incident: int | None = None
     received: datetime | None = None
-    timestamp: datetime | None = None
-    type: str | None = None
+    timestamp: Fetched[datetime] = Fetched()
+    type: Fetched[str] = Fetched()
 
 
 @dataclass
@@ -488,8 +532,8 @@ class Acknowledgement:
     ``expiration`` ``None`` means it never expires.
     """
 
-    pk: int | None = None
-    event: Event | None = None
+    pk: Fetched[int] = Fetched()
+    event: Fetched[Event] = Fetched()
     expiration: datetime | None = None
 
     @property
@@ -522,7 +566,7 @@ class User:
     the current user; ``None`` otherwise).
     """
 
-    username: str | None = None
+    username: Fetched[str] = Fetched()
     first_name: str | None = None
     last_name: str | None = None
     email: str | None = None
@@ -559,7 +603,7 @@ class ServerMetadata:
         ``"v2"``, ``"v3"``).
     """
 
-    server_version: str | None = None
+    server_version: Fetched[str] = Fetched()
     stable_api_version: str | None = None
     ticket_plugin: str | None = None
     destination_plugins: list[str] = field(default_factory=list)
@@ -584,9 +628,6 @@ class ServerMetadata:
             if match.end() != len(part):
                 break
         return tuple(numbers)
-
-
-T = TypeVar("T")
 
 
 @dataclass

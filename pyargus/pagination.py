@@ -23,8 +23,6 @@ __all__ = ["Listing", "iterate", "next_params"]
 
 T = TypeVar("T")
 
-_END = object()
-
 
 def next_params(next_url: str) -> dict[str, str]:
     """The query parameters of a ``next`` link."""
@@ -56,9 +54,8 @@ class Listing(Iterator[T], Generic[T]):
 
     def __next__(self) -> T:
         while True:
-            item = next(self._items, _END)
-            if item is not _END:
-                return item
+            for item in self._items:
+                return item  # the next item of the current page
             if self._params is None:
                 raise StopIteration
             page = self._fetch(**self._params)

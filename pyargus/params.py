@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from .exceptions import InvalidArgumentError, InvalidTagError
+from .checks import incident_pk
+from .exceptions import InvalidTagError
 from .models import Incident, Tags
 from .time import encode_datetime
 
@@ -28,17 +29,11 @@ def encode_value(value: Any) -> str:
     if isinstance(value, datetime):
         return encode_datetime(value)
     if isinstance(value, Incident):
-        return str(_pk_of(value))
+        return str(incident_pk(value))
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
         return ",".join(encode_value(item) for item in items)
     return str(value)
-
-
-def _pk_of(incident: Incident) -> int:
-    if incident.pk is None:
-        raise InvalidArgumentError("the incident has no pk")
-    return incident.pk
 
 
 def encode_tags_filter(tags: Any) -> str:

@@ -28,6 +28,7 @@ from .models import (
     Page,
     ServerMetadata,
     SourceSystem,
+    Tags,
     User,
 )
 
@@ -110,7 +111,7 @@ class EditableIncidentSchema(ArgusSchema):
     description = fields.String()
     level = fields.Integer()
     ticket_url = fields.String()
-    tags = argus_fields.TagList()
+    tags = argus_fields.TagList(load_default=Tags)  # every loaded incident has its Tags
     metadata = fields.Raw()
 
 
@@ -169,7 +170,7 @@ class AcknowledgementSchema(ArgusSchema):
     expiration = argus_fields.DateTime(allow_none=True)
 
 
-class Results(fields.Field):
+class Results(fields.Field[list[Any]]):
     """The ``results`` list of a page, loaded with one schema instance."""
 
     def __init__(self, schema: Schema, **kwargs: Any) -> None:
@@ -205,7 +206,7 @@ def page_schema(item: Schema) -> PageSchema:
         def list_things(self, **params: QueryMap) -> page_schema(ThingSchema()): ...
     """
     name = f"{type(item).__name__.removesuffix('Schema')}PageSchema"
-    cls = type(name, (PageSchema,), {"results": Results(item, required=True)})
+    cls: type[PageSchema] = type(name, (PageSchema,), {"results": Results(item, required=True)})
     return cls()
 
 
@@ -215,7 +216,8 @@ class CountSchema(ArgusSchema):
     count = fields.Integer(required=True)
 
     def make_model(self, data: dict[str, Any]) -> int:
-        return data["count"]
+        count: int = data["count"]
+        return count
 
 
 # Acknowledgements
@@ -259,13 +261,14 @@ class TicketUrlSchema(ArgusSchema):
     ticket_url = fields.String(required=True)
 
     def make_model(self, data: dict[str, Any]) -> str:
-        return data["ticket_url"]
+        url: str = data["ticket_url"]
+        return url
 
 
 # Bulk operations
 
 
-class BulkChanges(fields.Field):
+class BulkChanges(fields.Field[list[BulkItem[Any]]]):
     """The ``changes`` of a bulk answer ``{"<pk>": {key: obj, "status", "errors"}}``.
 
     Loads a list of :class:`~pyargus.models.BulkItem`, each value loaded
@@ -277,10 +280,10 @@ class BulkChanges(fields.Field):
         self.key = key
         self.schema = schema
 
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[BulkItem]:
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[BulkItem[Any]]:
         if not isinstance(value, dict):
             raise ValidationError(f"Not a mapping of changes: {value!r}.")
-        items = []
+        items: list[BulkItem[Any]] = []
         for pk, change in value.items():
             if not isinstance(change, dict) or not isinstance(change.get("status"), int):
                 raise ValidationError(f"Not a change: {change!r}.")
@@ -306,7 +309,7 @@ class BulkChanges(fields.Field):
 class BulkResultSchema(ArgusSchema):
     """An answer of a bulk endpoint ``{"changes": {...}}`` → :class:`BulkResult`."""
 
-    def make_model(self, data: dict[str, Any]) -> BulkResult:
+    def make_model(self, data: dict[str, Any]) -> BulkResult[Any]:
         return BulkResult(data["changes"])
 
 
@@ -380,7 +383,8 @@ class SourceSystemTypeSchema(ArgusSchema):
     name = fields.String(required=True)
 
     def make_model(self, data: dict[str, Any]) -> str:
-        return data["name"]
+        name: str = data["name"]
+        return name
 
 
 # Users, tokens and the server

@@ -33,7 +33,7 @@ def encode_datetime(value: datetime) -> str:
     Naive datetimes are taken as local time. ``datetime.max`` (naive or
     aware) and :data:`~pyargus.models.INFINITY` become ``"infinity"``.
     """
-    if value is INFINITY or value.replace(tzinfo=None) == _MAX_NAIVE:
+    if is_infinity(value):
         return "infinity"
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.astimezone()

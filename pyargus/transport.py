@@ -150,7 +150,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt number *attempt* (1-based)."""
-        ceiling = min(self.max_backoff, self.backoff * 2 ** (attempt - 1))
+        ceiling = min(self.max_backoff, self.backoff * 2.0 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter only
 
 
@@ -231,7 +231,7 @@ class _HeaderAuth(requests.auth.AuthBase):
 _NO_AUTH = _HeaderAuth(None)
 
 
-class Transport(RequestsClient):
+class Transport(RequestsClient):  # type: ignore[misc]  # (uplink is untyped)
     """The uplink HTTP client adapter pyargus uses (see the module docs).
 
     :param verify: ``False`` or a CA bundle path applies to every request;

@@ -7,6 +7,7 @@ import pytest
 
 from pyargus.exceptions import InvalidArgumentError, InvalidTagError
 from pyargus.models import (
+    EDITABLE_INCIDENT_FIELDS,
     INFINITY,
     STATELESS,
     Acknowledgement,
@@ -267,3 +268,43 @@ def test_tags_set_on_a_loaded_incident_without_tags_are_a_change():
     incident._mark_loaded()
     incident.tags = {}
     assert incident.changed_fields() == {"tags": Tags()}
+
+
+NEW_VALUES = {
+    "tags": Tags(b="2"),
+    "details_url": "https://example.org/new",
+    "ticket_url": "https://tickets.example.org/2",
+    "level": 1,
+    "metadata": {"new": True},
+    "description": "new",
+}
+
+
+@pytest.mark.parametrize("name", EDITABLE_INCIDENT_FIELDS)
+def test_a_change_to_any_editable_field_of_a_loaded_incident_is_seen(name):
+    # Tracking is by field name: every editable field is covered, alone.
+    incident = Incident(
+        pk=1,
+        start_time=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        tags={"a": "1"},
+        level=3,
+        details_url="",
+        ticket_url="",
+        metadata={},
+        description="old",
+    )
+    incident._mark_loaded()
+    assert incident.changed_fields() == {}
+    assert set(NEW_VALUES) == set(EDITABLE_INCIDENT_FIELDS)
+    setattr(incident, name, NEW_VALUES[name])
+    assert incident.changed_fields() == {name: NEW_VALUES[name]}
+    assert incident.changed_fixed_fields() == []
+
+
+@pytest.mark.parametrize("name", ["start_time", "end_time", "source_incident_id"])
+def test_a_change_to_a_fixed_field_of_a_loaded_incident_is_seen(name):
+    incident = Incident(pk=1, start_time=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    incident._mark_loaded()
+    setattr(incident, name, datetime(2026, 1, 2, tzinfo=timezone.utc) if "time" in name else "x")
+    assert incident.changed_fixed_fields() == [name]
+    assert incident.changed_fields() == {}

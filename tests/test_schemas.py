@@ -1,5 +1,6 @@
 """Wire format: every model loads from Argus' JSON and dumps to the body Argus wants."""
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -7,7 +8,17 @@ from marshmallow import ValidationError
 
 from pyargus import schemas
 from pyargus.exceptions import InvalidArgumentError
-from pyargus.models import INFINITY, STATELESS, Acknowledgement, Event, Incident, SourceSystem, Tags
+from pyargus.models import (
+    INFINITY,
+    STATELESS,
+    Acknowledgement,
+    Event,
+    Fetched,
+    Incident,
+    SourceSystem,
+    Tags,
+    TagsField,
+)
 
 from .wire import ack_json, event_json, incident_json, page_json
 
@@ -280,3 +291,46 @@ class TestIncidentSideShapes:
             {"ids": [1, 2], "event": Event(type="CLO", timestamp=when)}
         ) == {"ids": [1, 2], "event": {"type": "CLO", "timestamp": "2026-01-01T00:00:00+01:00"}}
         assert schemas.ticket_url.dump({"ticket_url": ""}) == {"ticket_url": ""}
+
+
+def _model_schemas():
+    """Every schema instance of pyargus.schemas that loads into a model, by model."""
+    found = {}
+    for name in schemas.__all__:
+        schema = getattr(schemas, name)
+        model = getattr(schema, "model", None)
+        if isinstance(schema, schemas.ArgusSchema) and model is not None:
+            found.setdefault(model, schema)
+    return found
+
+
+@pytest.mark.parametrize("model", sorted(_model_schemas(), key=lambda m: m.__name__), ids=str)
+def test_fields_typed_as_set_are_set_on_every_loaded_object(model):
+    # Fetched/TagsField fields are typed as always set when read (docs/typing.rst):
+    # the schema must make an answer without them a load error, or fill them.
+    schema = _model_schemas()[model]
+    for name, attribute in vars(model).items():
+        if isinstance(attribute, TagsField):
+            assert schema.load_fields[name].load_default is Tags, f"{model.__name__}.{name}"
+        elif isinstance(attribute, Fetched):
+            assert schema.load_fields[name].required, f"{model.__name__}.{name}"
+
+
+def test_every_model_with_required_fields_types_them_as_set():
+    # ...and the other way round: what loading guarantees, the types say.
+    checked = 0
+    for model, schema in _model_schemas().items():
+        types = {f.name: str(f.type) for f in dataclasses.fields(model)}
+        for name, field in schema.load_fields.items():
+            if field.required and "None" in types.get(name, ""):  # typed as optional
+                checked += 1
+                assert isinstance(vars(model).get(name), Fetched), f"{model.__name__}.{name}"
+    assert checked == 0
+
+
+def test_an_incident_whose_source_has_no_pk_does_not_load():
+    data = incident_json()
+    del data["source"]["pk"]
+    with pytest.raises(ValidationError) as info:
+        schemas.incident.load(data)
+    assert "source" in info.value.messages

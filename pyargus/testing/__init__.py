@@ -27,7 +27,21 @@ cleanup guarantees.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ below imports them
+    from .defaults import DEFAULT_ARGUS_VERSION, DEFAULT_TIME_ZONE
+    from .errors import HarnessError, ServerStartError
+    from .external import external_server_from_env
+    from .server import (
+        ADMIN_USERNAME,
+        OTHER_SOURCE_NAME,
+        SOURCE_NAME,
+        SOURCE_TYPE,
+        ArgusServer,
+        ServerInfo,
+    )
+    from .venv import PINS, default_cache_dir
 
 # Loaded on first use: the pytest plugin imports this package in every pytest
 # session of every project that has pyargus installed.

@@ -297,11 +297,12 @@ class PostgresCluster:
         pid_file = self.datadir / "postmaster.pid"
         deadline = time.monotonic() + timeout
         while True:
-            if self.proc.poll() is not None:
+            status = self.proc.poll()
+            if status is not None:
                 self.state.forget_process(self.proc)
                 self.proc = None
                 raise ServerStartError(
-                    f"PostgreSQL exited with status {self.proc.returncode} while starting; "
+                    f"PostgreSQL exited with status {status} while starting; "
                     f"its log ({self.log}) ends with:\n{log_tail(self.log)}"
                 )
             with contextlib.suppress(OSError):

@@ -506,7 +506,7 @@ class ArgusServer:
                 f"migrating and seeding the Argus database failed (exit {result.returncode}):\n"
                 f"{tail}\n--- postgres log:\n{log_tail(cluster.log, 10)}"
             )
-        seeded = json.loads(result_file.read_text())
+        seeded: dict[str, Any] = json.loads(result_file.read_text())
         seeded["admin_password"] = config["admin_password"]
         seeded["source_password"] = config["source_password"]
         cluster.sql(f"CREATE DATABASE {_TEMPLATE} TEMPLATE {_DATABASE}")
