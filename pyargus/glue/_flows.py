@@ -148,8 +148,6 @@ def index_my_incidents(
     *, open: bool | None, key: Callable[[str], K], filters: Mapping[str, Any]
 ) -> Flow[IncidentIndex[K]]:
     params: dict[str, Any] = {"page_size": PAGE_SIZE, **filters}
-    if "open" in params:
-        raise InvalidArgumentError("pass open= as its own argument, not as a filter")
     if open is not None:
         params["open"] = open
     incidents = yield Collect("get_my_incidents", params)
