@@ -43,9 +43,10 @@ DEFAULT_UPDATE_FIELDS = ("description", "level", "details_url", "tags", "metadat
 def check_sid(value: Any, what: str = "source_incident_id") -> str:
     """*value* as the ``source_incident_id`` Argus stores, or raise.
 
-    Argus keeps ids as strings. It strips filter values, so an id with
-    leading or trailing white space could never be looked up again; an
-    empty id is not unique and cannot be looked up at all.
+    Argus keeps ids as strings. It strips white space around them when it
+    stores them and when it looks them up, so an id with leading or trailing
+    white space would never match again; an empty id is not unique and
+    cannot be looked up at all.
     """
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise InvalidArgumentError(f"{what} must be a string (or an integer), not {value!r}")
@@ -54,8 +55,8 @@ def check_sid(value: Any, what: str = "source_incident_id") -> str:
         raise InvalidArgumentError(f"{what} must not be empty: Argus cannot look it up")
     if text != text.strip():
         raise InvalidArgumentError(
-            f"{what} {text!r} has leading or trailing white space: Argus strips it from "
-            "lookups, so the incident could never be found again"
+            f"{what} {text!r} has leading or trailing white space: Argus strips it when "
+            "storing and when looking up, so the id would never match again"
         )
     return text
 
