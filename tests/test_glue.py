@@ -507,25 +507,24 @@ def test_missing_ids_are_looked_up_the_cheapest_way(argus: FakeArgus, client: Cl
     for n in range(30):
         argus.add(f"old-{n}", open=False)
     argus.add("closed-0", open=False)
-    # 3 missing ids, 31 incidents in 1 page of 500: one listing of all beats 3 lookups
-    report = reconcile(client, {"closed-0": new("closed-0"), "a": new("a"), "b": new("b")})
-    paths = [(m, q) for m, _, q in argus.requests if m == "GET"]
-    assert paths == [
-        ("GET", {"open": "true", "page_size": "500"}),
-        ("GET", {"count": ""}),
-        ("GET", {"page_size": "500"}),
-    ]
+    # 31 incidents: listing them (31 + 6 for the page) costs Argus more than 3 lookups (18)
+    three = {"closed-0": new("closed-0"), "a": new("a"), "b": new("b")}
+    report = reconcile(client, three)
+    lookups = [q["source_incident_id"] for m, _, q in argus.requests if "source_incident_id" in q]
+    assert lookups == ["closed-0", "a", "b"]
     assert [i.source_incident_id for i in report.existed_closed] == ["closed-0"]
-    # With small pages, lookups by id are cheaper
+    # ... but less than 8 lookups (48): one listing of all, and no lookup
     argus.requests.clear()
-    report = reconcile(
-        client,
-        {"closed-0": new("closed-0"), "c": new("c"), "d": new("d"), "a": new("a"), "b": new("b")},
-        page_size=5,
-    )
-    lookups = [q for m, _, q in argus.requests if "source_incident_id" in q]
-    assert [q["source_incident_id"] for q in lookups] == ["closed-0", "c", "d"]
-    assert [i.source_incident_id for i in report.created] == ["c", "d"]
+    eight = {**three, **{f"m-{n}": new(f"m-{n}") for n in range(7)}}
+    report = reconcile(client, eight)
+    queries = [q for m, _, q in argus.requests if m == "GET"]
+    assert queries == [
+        {"open": "true", "page_size": "500"},
+        {"count": ""},
+        {"page_size": "500"},
+    ]
+    assert len(report.created) == 7 and report.unchanged == 2  # a, b are open now
+    assert [i.source_incident_id for i in report.existed_closed] == ["closed-0"]
 
 
 @pytest.mark.parametrize(

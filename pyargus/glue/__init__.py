@@ -220,7 +220,7 @@ def reconcile(
     One pass reads the open incidents once (``GET incidents/mine/?open=true``,
     ``ceil(open / page_size)`` requests), and nothing more when nothing
     changed. For desired ids that are not open it finds out whether they
-    exist closed, with one count and, whichever costs fewer requests, one
+    exist closed, with one count and, whichever costs the server less, one
     listing of all this source system's incidents or a lookup per id;
     existing closed ones are reported in ``existed_closed``, never posted
     again. It then posts (``POST incidents/``, as :func:`ensure_incident`

@@ -272,9 +272,19 @@ def too_young(incident: Incident, now: datetime, min_age: timedelta | None) -> b
     return start > now - min_age
 
 
+#: What one request costs Argus, in incidents of a listing: a lookup by id took
+#: about 38 ms on the test server, a listed incident about 6 ms (pages of 500).
+REQUEST_COST = 6
+
+
 def use_full_listing(missing: int, total: int, page_size: int) -> bool:
-    """Whether one listing of all my incidents beats *missing* lookups by id."""
-    return missing > 1 and math.ceil(total / page_size) < missing
+    """Whether one listing of all *total* incidents costs Argus less than *missing* lookups.
+
+    A listing costs a request per page plus the work per incident, so it
+    wins only when few incidents exist for many missing ids.
+    """
+    pages = math.ceil(total / page_size)
+    return missing > 1 and total + pages * REQUEST_COST < missing * REQUEST_COST
 
 
 @dataclass
