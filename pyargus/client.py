@@ -159,6 +159,17 @@ class Client:
         client._use_token(token)
         return client
 
+    @classmethod
+    def from_env(cls, **config: Any) -> Client:
+        """A client configured by ``ARGUS_URL``, ``ARGUS_TOKEN`` (or ``ARGUS_TOKEN_FILE``),
+        ``ARGUS_TIMEOUT``, ... or a profile of ``~/.config/argus/config.toml``.
+
+        :param config: as for :func:`pyargus.glue.load_config` (e.g. ``profile=``).
+        """
+        from .glue import load_config
+
+        return load_config(**config).client(client_class=cls)
+
     @property
     def api_root_url(self) -> str:
         """The normalized API root URL (ends in ``/``)."""

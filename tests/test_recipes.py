@@ -1,5 +1,6 @@
 """The recipes of README.rst: every recipe runs, against autospec'd clients (signatures checked)."""
 
+import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from unittest import mock
@@ -7,7 +8,8 @@ from unittest import mock
 import pytest
 
 from pyargus.client import Client
-from pyargus.exceptions import ErrorResponse, NotSupportedError, ServerError
+from pyargus.exceptions import AuthError, ErrorResponse, NotSupportedError
+from pyargus.glue import start_heartbeats
 from pyargus.models import (
     Acknowledgement,
     BulkItem,
@@ -111,43 +113,44 @@ def test_tickets(names, capsys, plugin):
     assert operator.set_ticket_url.called is not plugin
 
 
-def test_heartbeat_loop_retries_transient_errors_and_stops(names, monkeypatch):
+def test_heartbeat_loop_runs_in_a_thread_until_stopped(names, capsys):
     client = names["client"]
-    client.supports_heartbeat.return_value = True
-    client.send_heartbeat.side_effect = [ServerError(ErrorResponse(503)), None]
-    sleeps = []
+    beat = threading.Event()
+    client.send_heartbeat.side_effect = lambda: beat.set()
     namespace = run("Heartbeat loop", names)
-    monkeypatch.setattr(namespace["time"], "sleep", sleeps.append)
-    rounds = iter([True, True, False])
-    namespace["send_heartbeats"](client, every=30, running=lambda: next(rounds))
-    assert client.send_heartbeat.call_count == 2
-    assert sleeps == [30, 30]
+    heartbeats = namespace["heartbeats"]
+    assert not heartbeats.is_alive()  # stopped and joined by the recipe
+    assert heartbeats.error is None
+    assert client.send_heartbeat.call_count <= 1  # at most the first one: the next is 60 s later
+    assert "last heartbeat:" in capsys.readouterr().out
 
 
-def test_heartbeat_loop_needs_the_endpoint(names):
+def test_heartbeat_loop_ends_on_an_auth_error(names):
     client = names["client"]
-    client.supports_heartbeat.return_value = False
-    namespace = run("Heartbeat loop", names)
-    with pytest.raises(SystemExit, match=r"2\.10"):
-        namespace["send_heartbeats"](client)
-    client.send_heartbeat.assert_not_called()
+    client.send_heartbeat.side_effect = AuthError(ErrorResponse(401))
+    heartbeats = start_heartbeats(client, every=60)
+    heartbeats.join(timeout=10)
+    assert isinstance(heartbeats.error, AuthError)
+    client.send_heartbeat.assert_called_once_with()
 
 
 @pytest.mark.parametrize(("version", "ok"), [("2.10.2", True), ("2.9.1", False)])
 def test_check(names, capsys, version, ok):
     client = names["client"]
+    client.api_root_url = "https://argus.example.org/api/v2/"
     client.get_server_metadata.return_value = ServerMetadata(
         server_version=version, stable_api_version="v2"
     )
-    client.is_alive.return_value = True
     client.get_current_user.return_value = User(username="testsource")
-    client.get_my_source_system.return_value = SourceSystem(pk=2, name="testsource")
+    client.get_source_systems.return_value = [SourceSystem(pk=2, name="testsource", user=3)]
+    client.get_user.return_value = User(username="testsource")
+    client.supports_heartbeat.return_value = True
     if ok:
         run("Check the server and the token", names)
-        assert "logged in as testsource, source system testsource (pk 2)" in capsys.readouterr().out
-        client.get_my_source_system.return_value = None
-        with pytest.raises(SystemExit, match="testsource is not a source system"):
-            run("Check the server and the token", names)
+        assert "OK, token of 'testsource' (a source system)" in capsys.readouterr().out
     else:
-        with pytest.raises(SystemExit, match=r"2\.10 or later"):
+        with pytest.raises(SystemExit) as info:
             run("Check the server and the token", names)
+        assert info.value.code == 1
+        assert "older than the 2.10 needed" in capsys.readouterr().out
+    client.get_user.assert_called_once_with(3)

@@ -87,5 +87,10 @@ def test_every_readme_example_runs_against_argus(
     assert blip.end_time is STATELESS
     assert blip.stateful is False
 
+    # "Writing a glue service": its sync created the one alert, in its scope only.
+    assert "created 1, resolved 0, updated 0, unchanged 0" in out
+    synced = list(argus_client.get_my_incidents(open=True, tags={"glue": "nagios"}))
+    assert [(i.source_incident_id, i.level) for i in synced] == [("nagios-17", 1)]
+
     # "List only my incidents" ran on the empty database, before anything was posted.
     assert namespace["mine"] == {}
