@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from pyargus.client import Client
-from pyargus.models import SourceSystem
 from pyargus.exceptions import (
     AuthError,
     InvalidArgumentError,
@@ -24,7 +23,7 @@ from pyargus.glue import (
     reconcile,
 )
 from pyargus.glue._flows import Call, drive
-from pyargus.models import Incident, Tags
+from pyargus.models import Incident, SourceSystem, Tags
 from tests.glue_fake import DUPLICATE, FakeArgus, Fault
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=timezone.utc)
