@@ -317,7 +317,7 @@ def _read_toml(file: Path) -> dict[str, Any]:
         import tomllib
     else:  # pragma: no cover - Python 3.10
         try:
-            import tomli as tomllib
+            import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
         except ImportError:
             raise InvalidArgumentError(
                 f"cannot read {file}: TOML needs Python 3.11 or later, or the tomli "
