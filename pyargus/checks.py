@@ -12,7 +12,7 @@ import json
 import operator
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from .exceptions import InvalidArgumentError, InvalidTagError
 from .models import (
@@ -53,19 +53,23 @@ __all__ = [
 ]
 
 
-def api_root_url(url: Any) -> str:
-    """The API root as an absolute ``http(s)`` URL ending in ``/``."""
+def http_url(url: Any, name: str, example: str) -> tuple[str, SplitResult]:
+    """*url* stripped and split, if it is an absolute ``http(s)`` URL without
+    query, fragment or credentials (*name* and *example* are for the messages)."""
     if not isinstance(url, str) or not url.strip():
-        raise InvalidArgumentError(f"api_root_url must be a URL string, not {url!r}")
+        raise InvalidArgumentError(f"{name} must be a URL string, not {url!r}")
     url = url.strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidArgumentError(
-            f"api_root_url must be an http(s) URL such as "
-            f"https://argus.example.org/api/v2/, not {url!r}"
-        )
+        raise InvalidArgumentError(f"{name} must be an http(s) URL such as {example}, not {url!r}")
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise InvalidArgumentError("api_root_url must not have a query, fragment or credentials")
+        raise InvalidArgumentError(f"{name} must not have a query, fragment or credentials")
+    return url, parts
+
+
+def api_root_url(url: Any) -> str:
+    """The API root as an absolute ``http(s)`` URL ending in ``/``."""
+    url, _ = http_url(url, "api_root_url", "https://argus.example.org/api/v2/")
     root: str = url if url.endswith("/") else url + "/"
     url = root
     path = urlsplit(url).path

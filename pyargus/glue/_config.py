@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 from .. import checks
 from ..exceptions import InsecureTokenWarning, InvalidArgumentError
@@ -83,16 +83,7 @@ def api_root(url: Any) -> str:
         it answers 410 Gone) and other API versions, and for URLs below the
         API root.
     """
-    if not isinstance(url, str) or not url.strip():
-        raise InvalidArgumentError(f"the Argus URL must be a URL string, not {url!r}")
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidArgumentError(
-            f"the Argus URL must be an http(s) URL such as https://argus.example.org, not {url!r}"
-        )
-    if parts.query or parts.fragment or parts.username or parts.password:
-        raise InvalidArgumentError("the Argus URL must not have a query, fragment or credentials")
+    url, parts = checks.http_url(url, "the Argus URL", "https://argus.example.org")
     path = parts.path.rstrip("/")
     segments = path.split("/")
     if "api" not in segments:
