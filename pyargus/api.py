@@ -32,7 +32,7 @@ from typing import Any, no_type_check
 import uplink
 from uplink import Body, Path, QueryMap
 
-from . import schemas
+from . import direct, schemas
 from .converters import SchemaConverter
 from .exceptions import (
     ArgusError,
@@ -74,7 +74,9 @@ def on_error(translate: Translation) -> Any:
             if replacement is not None and replacement is not exc_val:
                 raise replacement from None
 
-    return uplink.error_handler(handle)
+    handler = uplink.error_handler(handle)
+    setattr(handler, direct.TRANSLATE, translate)  # (for direct calls: see pyargus.direct)
+    return handler
 
 
 # Argus' quirks, each used by the declarations it belongs to.
@@ -166,6 +168,10 @@ class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
         super().__init__(base_url=api_root_url, client=transport, converters=(SchemaConverter(),))
         self.api_root_url = api_root_url
         self.transport = transport
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        direct.install(cls)  # a subclass's declarations get direct calls too
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.api_root_url}>"
@@ -441,3 +447,6 @@ class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
     @no_type_check
     def health_check(self):
         """GET ../../.still-alive/ -- ``/.still-alive/``: 204 while the server runs."""
+
+
+direct.install(ArgusAPI)
