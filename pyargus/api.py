@@ -25,15 +25,14 @@ the same calls are fully typed (see :doc:`/typing`).
 """
 
 import re
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, no_type_check
+from typing import no_type_check
 
 import uplink
 from uplink import Body, Path, QueryMap
 
 from . import schemas
-from .converters import SchemaConverter
+from .consumer import on_error
+from .enduser_api import EndUserAPI
 from .exceptions import (
     ArgusError,
     AuthError,
@@ -45,36 +44,8 @@ from .exceptions import (
     TicketPluginError,
     url_path,
 )
-from .transport import Transport
 
 __all__ = ["ArgusAPI", "on_error"]
-
-#: Translates an error of one declaration: returns the error to raise instead, or ``None``.
-Translation = Callable[[ArgusError], "ArgusError | None"]
-
-
-def on_error(translate: Translation) -> Any:
-    """Decorate a declaration with a translation of the errors its calls raise.
-
-    *translate* gets the :class:`~pyargus.exceptions.ArgusError` a call
-    raised (the transport's typed error for a non-2xx answer, a connection
-    error, ...) and returns the error to raise instead, or ``None`` to keep
-    it. Built on uplink's public ``@uplink.error_handler``::
-
-        @on_error(lambda e: NotSupportedError(e.response) if e.status_code == 501 else None)
-        @uplink.get("feature/")
-        def get_feature(self) -> FeatureSchema(): ...
-    """
-
-    def handle(
-        exc_type: type[BaseException], exc_val: BaseException, exc_tb: TracebackType | None
-    ) -> None:
-        if isinstance(exc_val, ArgusError):
-            replacement = translate(exc_val)
-            if replacement is not None and replacement is not exc_val:
-                raise replacement from None
-
-    return uplink.error_handler(handle)
 
 
 # Argus' quirks, each used by the declarations it belongs to.
@@ -154,21 +125,17 @@ def _login_failure(error: ArgusError) -> ArgusError | None:
     return None
 
 
-class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
+class ArgusAPI(EndUserAPI):
     """The Argus API v2 endpoints, relative to :attr:`api_root_url`.
+
+    The incident side is declared here; the end-user side (notification
+    profiles, timeslots, filters, destinations, media, planned maintenance)
+    is inherited from :class:`pyargus.enduser_api.EndUserAPI`.
 
     :param api_root_url: the normalized API root (ends in ``/``).
     :param transport: the :class:`~pyargus.transport.Transport` that sends
         every request (token, timeouts, retries, typed errors).
     """
-
-    def __init__(self, api_root_url: str, transport: Transport) -> None:
-        super().__init__(base_url=api_root_url, client=transport, converters=(SchemaConverter(),))
-        self.api_root_url = api_root_url
-        self.transport = transport
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.api_root_url}>"
 
     # Incidents
 
