@@ -623,12 +623,12 @@ def flag(name: str, value: Any) -> bool:
 def not_in_use(what: str, pk: int, users: Iterable[Any], kind: str, force: bool) -> None:
     """Raise :class:`InUseError` if any of *users* (profiles or tasks) refers to *pk*.
 
-    A profile refers to its timeslot and filters, a task to its filters.
+    *what* is ``"timeslot"`` (a profile's) or ``"filter"`` (a profile's or a task's).
     """
     using = []
     for user in users:
-        refs = [getattr(user, "timeslot", None), *(getattr(user, "filters", None) or ())]
-        if any(getattr(ref, "pk", ref) == pk for ref in refs if ref is not None):
+        refs = [user.timeslot] if what == "timeslot" else list(user.filters or ())
+        if any(ref is not None and ref.pk == pk for ref in refs):
             using.append(user)
     if using and not force:
         listed = ", ".join(f"#{u.pk} {getattr(u, 'name', None) or u.description!r}" for u in using)
