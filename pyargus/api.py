@@ -1,7 +1,8 @@
 """Declarations of the Argus REST API v2 endpoints (uplink).
 
-This is the one place where HTTP methods and paths live: one decorated
-method per endpoint, no logic. Paths are relative to the API root
+This module and :mod:`pyargus.enduser_api` (the end-user side, which
+:class:`ArgusAPI` inherits) are the one place where HTTP methods and paths
+live: one decorated method per endpoint, no logic. Paths are relative to the API root
 (``.../api/v2/``) and end in ``/`` as Argus requires. Bodies and return
 values are converted by the schemas of :mod:`pyargus.schemas`.
 
