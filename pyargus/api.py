@@ -409,3 +409,36 @@ class ArgusAPI(EndUserAPI):
     @no_type_check
     def health_check(self):
         """GET ../../.still-alive/ -- ``/.still-alive/``: 204 while the server runs."""
+
+    # Other forms of operations declared above: reached through ``client.api``
+    # only (the Client uses the forms above, which do the same).
+
+    @uplink.json
+    @uplink.post("incidents/mine/")
+    @no_type_check
+    def create_my_incident(self, incident: Body(type=schemas.incident)) -> schemas.incident:
+        """POST incidents/mine/ -- the same as ``POST incidents/``."""
+
+    @uplink.json
+    @uplink.put("incidents/{pk}/")
+    @no_type_check
+    def replace_incident(
+        self, pk: Path, incident: Body(type=schemas.incident_patch)
+    ) -> schemas.incident:
+        """PUT incidents/{pk}/ -- every editable field, tags included (PATCH changes some)."""
+
+    @uplink.json
+    @uplink.patch("incidents/{incident_pk}/acks/{pk}/")
+    @no_type_check
+    def patch_incident_acknowledgement(
+        self, incident_pk: Path, pk: Path, change: Body(type=schemas.acknowledgement_expiration)
+    ) -> schemas.acknowledgement:
+        """PATCH incidents/{incident_pk}/acks/{pk}/ -- the same as its PUT (the expiration)."""
+
+    @uplink.json
+    @uplink.patch("incidents/sources/{pk}/")
+    @no_type_check
+    def patch_source_system(
+        self, pk: Path, source: Body(type=schemas.source_system_update)
+    ) -> schemas.source_system:
+        """PATCH incidents/sources/{pk}/ -- the same as its PUT (the name; superuser)."""

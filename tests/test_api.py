@@ -145,6 +145,13 @@ ROOT = API.rsplit("api/v2/", 1)[0]
         ("retrieve_user", (3,), "GET", API + "auth/users/3/"),
         ("retrieve_metadata", (), "GET", ROOT + "api/"),
         ("health_check", (), "GET", ROOT + ".still-alive/"),
+        (
+            "patch_incident_acknowledgement",
+            (5, 7, {"expiration": None}),
+            "PATCH",
+            API + "incidents/5/acks/7/",
+        ),
+        ("patch_source_system", (2, {"name": "n"}), "PATCH", API + "incidents/sources/2/"),
     ],
 )
 def test_incident_side_declarations_send_the_right_request(
