@@ -162,3 +162,25 @@ def test_scoping_between_end_users(
     bob_filter = bob.create_filter("bob", {"maxlevel": 4})
     with pytest.raises(BadRequestError, match="across all users"):
         bob.create_notification_profile("Work", bob_slot, [bob_filter])
+
+
+def test_the_harness_users_have_their_roles(
+    argus_server: ServerInfo,
+    argus_enduser_client: Client,
+    argus_second_enduser_client: Client,
+    argus_staff_client: Client,
+    argus_admin_client: Client,
+) -> None:
+    users = {
+        "enduser": argus_enduser_client.get_current_user(),
+        "second_enduser": argus_second_enduser_client.get_current_user(),
+        "staff": argus_staff_client.get_current_user(),
+        "admin": argus_admin_client.get_current_user(),
+    }
+    assert users["enduser"].username == argus_server.enduser_username == "alice"
+    assert users["second_enduser"].username == argus_server.second_enduser_username == "bob"
+    assert users["staff"].username == argus_server.staff_username == "staffer"
+    # Argus shows admin_url to staff users only.
+    assert {role for role, user in users.items() if user.admin_url} == {"staff", "admin"}
+    for role in ("enduser", "second_enduser", "staff"):
+        assert argus_server.token(role) not in repr(argus_server)
