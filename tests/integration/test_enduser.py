@@ -102,6 +102,10 @@ def test_destinations(enduser: Client, raw_api: RawAPI, argus_server: ServerInfo
     assert relabelled.label == "pager"
     with pytest.raises(InvalidArgumentError, match="managed"):
         enduser.update_destination(managed, settings={"email_address": "new@example.org"})
+    # The managed destination may be relabelled: it stays the one managed destination.
+    relabelled_managed = enduser.update_destination(managed, label="me")
+    assert relabelled_managed.managed and relabelled_managed.label == "me"
+    assert [d.pk for d in enduser.get_destinations() if d.managed] == [managed.pk]
     assert enduser.is_duplicate_destination(made) is False
     with pytest.raises(BadRequestError):
         enduser.delete_destination(managed)
