@@ -759,17 +759,26 @@ def check_days(days: object) -> list[int]:
     return sorted(checked)
 
 
+_WALL_TIME = re.compile(r"(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?(Z|[+-]\d\d:?\d\d)?")
+
+
 def wall_time(name: str, value: object) -> time | None:
     """A naive :class:`~datetime.time` from a ``time`` or an ``"HH:MM[:SS[.ffffff]]"`` string."""
     if value is None:
         return None
     if isinstance(value, str):
-        try:
-            value = time.fromisoformat(value)
-        except ValueError:
+        match = _WALL_TIME.fullmatch(value.strip())
+        if match is None or match[5]:
+            what = "has a time zone" if match else "is not a time such as '08:00' or '16:30:00'"
             raise InvalidArgumentError(
-                f"{name} must be a time such as '08:00' or '16:30:00', not {value!r}"
-            ) from None
+                f"{name} {value!r} {what}: Argus reads times on the server's wall clock "
+                "(and drops offsets), so give a naive time in the server's time zone"
+            )
+        hour, minute, second, fraction = match[1], match[2], match[3] or "0", match[4] or ""
+        try:
+            value = time(int(hour), int(minute), int(second), int(fraction.ljust(6, "0")))
+        except ValueError:
+            raise InvalidArgumentError(f"{name} {value!r} is not a time of day") from None
     if not isinstance(value, time):
         raise InvalidArgumentError(f"{name} must be a datetime.time, not {value!r}")
     if value.tzinfo is not None:

@@ -88,7 +88,9 @@ def test_create_timeslot_sends_sorted_days_and_wall_clock_times(
         ({"days": [8], "start": "08:00", "end": "09:00"}, "weekday"),
         ({"days": [True], "start": "08:00", "end": "09:00"}, "weekday"),
         ({"days": [1], "start": "08:00"}, "needs start and end"),
-        ({"days": [1], "start": "24:00", "end": "25:00"}, "time such as"),
+        ({"days": [1], "start": "24:00", "end": "25:00"}, "time of day"),
+        ({"days": [1], "start": "8 am", "end": "09:00"}, "time such as"),
+        ({"days": [1], "start": "08:00+05:00", "end": "09:00"}, "time zone"),
         ({"days": [1], "from": "08:00"}, "unknown keys"),
     ],
 )
