@@ -1257,15 +1257,23 @@ class Client:
         return self.api.list_notification_profile_incidents(checks.notification_profile_pk(pk))
 
     def preview_notification_profile(
-        self, filters: Iterable[Filter | Mapping[str, Any] | int] | Filter | Mapping[str, Any]
+        self,
+        filters: Iterable[Filter | Mapping[str, Any] | int]
+        | Filter
+        | Mapping[str, Any]
+        | NotificationProfile,
     ) -> list[Incident]:
-        """The incidents a profile with *filters* would list, before making it.
+        """The incidents a profile with *filters* would list, before making it (or changing it).
 
         ``POST notificationprofiles/preview/`` for each filter (blob,
-        :class:`~pyargus.models.Filter` or pk, read with :meth:`get_filter`),
+        :class:`~pyargus.models.Filter` or pk, read with :meth:`get_filter`;
+        or the filters of a :class:`~pyargus.models.NotificationProfile`),
         merged as :meth:`get_notification_profile_incidents` merges a
         profile's filters (any filter matches), newest first.
         """
+        if isinstance(filters, NotificationProfile):
+            checks.some_filter_pks(filters.filters or (), "a notification profile")
+            filters = list(filters.filters)
         if isinstance(filters, (Filter, Mapping)):
             filters = [filters]
         found: dict[int, Incident] = {}

@@ -29,7 +29,7 @@ from pyargus.models import (
 )
 
 from .conftest import API
-from .wire import FIXTURES
+from .wire import FIXTURES, incident_json
 
 NP = API + "notificationprofiles/"
 
@@ -328,3 +328,14 @@ def test_the_context_manager_is_bounded_and_always_ends(client: Client, requests
     ):
         pass
     assert post.call_count == posts
+
+
+def test_preview_of_a_profile_merges_its_filters(client: Client, requests_mock: Any) -> None:
+    answers = [[incident_json(pk=1)], [incident_json(pk=1), incident_json(pk=2)]]
+    preview = requests_mock.post(NP + "preview/", [{"json": a} for a in answers])
+    profile = NotificationProfile(
+        pk=3, filters=[Filter(pk=1, filter={"maxlevel": 1}), Filter(pk=2, filter={"open": True})]
+    )
+    found = client.preview_notification_profile(profile)
+    assert sorted(i.pk for i in found) == [1, 2]
+    assert [r.json() for r in preview.request_history] == [{"maxlevel": 1}, {"open": True}]
