@@ -838,3 +838,18 @@ def max_duration(value: Any) -> timedelta:
     if not isinstance(value, timedelta) or value <= timedelta(0):
         raise InvalidArgumentError(f"max_duration must be a positive timedelta, not {value!r}")
     return value
+
+
+def listed_pks(what: str, pks: Iterable[int], listed: Iterable[Any], whose: str) -> None:
+    """Refuse *pks* that are not among the *listed* objects' (the user's own, or public).
+
+    Argus lets a profile use another user's destination or private filter
+    by pk, and then shows it in full (an address, a phone number) and
+    blocks its owner from deleting it.
+    """
+    foreign = sorted(set(pks) - {item.pk for item in listed})
+    if foreign:
+        raise InvalidArgumentError(
+            f"{what} {', '.join(map(str, foreign))} {'is' if len(foreign) == 1 else 'are'} "
+            f"not {whose}: Argus would attach another user's {what} to this profile"
+        )

@@ -1222,8 +1222,14 @@ class Client:
         :param filters: at least one filter (Argus requires it); a profile
             notifies about incidents that match all of them.
         :param destinations: where to send the notifications (may be empty).
+        :raises pyargus.exceptions.InvalidArgumentError: for a filter that is
+            neither the user's nor public, or a destination that is not the
+            user's (Argus would attach it and show its settings); pyargus
+            looks with ``GET notificationprofiles/filters/`` and
+            ``.../destinations/``.
         """
         body = checks.profile_body(name, timeslot, filters, destinations, active)
+        self._refuse_others_objects(body)
         return self.api.create_notification_profile(body)
 
     def update_notification_profile(self, profile: NotificationProfile) -> NotificationProfile:
@@ -1232,10 +1238,22 @@ class Client:
         Sends the fields of *profile* that are set, and always its timeslot
         (argus-server fails on a profile update without one), so *profile*
         needs its ``timeslot``. Filters and destinations are sent as pks and
-        replace the old ones.
+        replace the old ones; they are checked as for
+        :meth:`create_notification_profile`.
         """
         pk = checks.notification_profile_pk(profile)
-        return self.api.update_notification_profile(pk, checks.profile_changes(profile))
+        changes = checks.profile_changes(profile)
+        self._refuse_others_objects(changes)
+        return self.api.update_notification_profile(pk, changes)
+
+    def _refuse_others_objects(self, body: Mapping[str, Any]) -> None:
+        """Refuse filters and destinations the user may not use (Argus does not check)."""
+        if body.get("filters"):
+            listed = self.api.list_filters()
+            checks.listed_pks("filter", body["filters"], listed, "yours or public")
+        if body.get("destinations"):
+            listed = self.api.list_destinations()
+            checks.listed_pks("destination", body["destinations"], listed, "yours")
 
     def delete_notification_profile(self, pk: NotificationProfile | int) -> None:
         """Delete a notification profile (not its timeslot, filters, destinations).

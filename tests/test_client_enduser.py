@@ -215,15 +215,17 @@ def test_duplicate_media_and_json_schema(client: Client, requests_mock: Any) -> 
 
 def test_profiles_are_read_nested(client: Client, requests_mock: Any) -> None:
     mock(requests_mock, "POST", NP, "profile_created")
+    mock(requests_mock, "GET", NP + "filters/", "filters")
+    mock(requests_mock, "GET", NP + "destinations/", "destinations")
+    with pytest.raises(InvalidArgumentError, match="another user's destination"):
+        client.create_notification_profile("x", 2, [1], [99])
+    with pytest.raises(InvalidArgumentError, match="another user's filter"):
+        client.create_notification_profile("x", 2, [98])
     profile = client.create_notification_profile(
-        "DB on-call", Timeslot(pk=2), [Filter(pk=1)], [Destination(pk=2)]
+        "DB on-call", Timeslot(pk=8), [Filter(pk=1)], [Destination(pk=1)]
     )
-    assert requests_mock.last_request.json() == {
-        "name": "DB on-call",
-        "timeslot": 2,
-        "filters": [1],
-        "destinations": [2],
-        "active": True,
+    assert requests_mock.last_request.json() == recorded("profile_created")["request"]["json"] | {
+        "active": True
     }
     assert isinstance(profile.timeslot, Timeslot) and profile.filters[0].name == "db hosts"
     assert profile.destinations[0].media.slug == "email"
@@ -257,6 +259,7 @@ def test_what_argus_answers_without_the_timeslot(client: Client, requests_mock: 
 
 def test_quirks(client: Client, requests_mock: Any) -> None:
     mock(requests_mock, "POST", NP, "error_400_profile_name_taken")
+    mock(requests_mock, "GET", NP + "filters/", "filters")
     mock(requests_mock, "GET", NP + "1/incidents/", "error_400_profile_incidents_not_yours")
     mock(requests_mock, "POST", API + "plannedmaintenance/", "error_403_maintenance")
     with pytest.raises(BadRequestError, match="unique across all users"):

@@ -166,6 +166,16 @@ def test_scoping_between_end_users(
     bob_filter = bob.create_filter("bob", {"maxlevel": 4})
     with pytest.raises(BadRequestError, match="across all users"):
         bob.create_notification_profile("Work", bob_slot, [bob_filter])
+    # Argus would let Bob attach Alice's private filter or her destination: refused.
+    (alice_email,) = enduser.get_destinations()
+    with pytest.raises(InvalidArgumentError, match="another user's filter"):
+        bob.create_notification_profile("Bobs", bob_slot, [private])
+    with pytest.raises(InvalidArgumentError, match="another user's destination"):
+        bob.create_notification_profile("Bobs", bob_slot, [bob_filter], [alice_email])
+    assert raw_api("GET", "notificationprofiles/", "second_enduser").json() == []
+    # Her public filter is meant to be used by others.
+    shared = bob.create_notification_profile("Bobs", bob_slot, [public])
+    assert [f.pk for f in shared.filters] == [public.pk]
 
 
 def test_the_harness_users_have_their_roles(
