@@ -217,8 +217,17 @@ def test_direct_calls_and_uplinks_path_send_and_return_the_same(
     slow_outcomes, slow_requests, _ = run(True, monkeypatch)
     assert fast_outcomes == slow_outcomes
     assert fast_requests == slow_requests
-    # The scenario reached every declaration (login on its own client), directly.
-    assert fast_calls | {"login"} == set(declarations(ArgusAPI))
+    # The scenario reached every incident-side declaration that Client uses (login on
+    # its own client), directly. (The end-user side's unit tests pass both ways: CI runs
+    # the unit tests with PYARGUS_FAST=0 too.)
+    other_forms = {
+        "create_my_incident",
+        "replace_incident",
+        "patch_incident_acknowledgement",
+        "patch_source_system",
+    }
+    incident_side = {n for n, v in vars(ArgusAPI).items() if isinstance(v, direct.DirectMethod)}
+    assert fast_calls | {"login"} == incident_side - other_forms
     # ... and met the quirks: translations ran on both paths.
     kinds = [kind for kind, _ in fast_outcomes]
     assert "NotFoundError" in kinds and "NotSupportedError" in kinds

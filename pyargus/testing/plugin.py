@@ -193,6 +193,27 @@ def argus_admin_client(argus_server: ServerInfo) -> Iterator[Client]:
         yield client
 
 
+@pytest.fixture
+def argus_enduser_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of ``argus_server.enduser_username``: a plain end user (not staff)."""
+    with _client(argus_server, "enduser") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_second_enduser_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of a second plain end user, ``argus_server.second_enduser_username``."""
+    with _client(argus_server, "second_enduser") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_staff_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of ``argus_server.staff_username``: staff (planned maintenance), not superuser."""
+    with _client(argus_server, "staff") as client:
+        yield client
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     timings = config.stash.get(_TIMINGS, {})
     start = timings.get("start")
