@@ -27,7 +27,7 @@ the same calls are fully typed (see :doc:`/typing`).
 import re
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, no_type_check
+from typing import TYPE_CHECKING, Any, no_type_check
 
 import uplink
 from uplink import Body, Path, QueryMap
@@ -46,6 +46,9 @@ from .exceptions import (
     url_path,
 )
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from ._async_transport import AsyncTransport
 
 __all__ = ["ArgusAPI", "on_error"]
 
@@ -159,13 +162,15 @@ class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
 
     :param api_root_url: the normalized API root (ends in ``/``).
     :param transport: the :class:`~pyargus.transport.Transport` that sends
-        every request (token, timeouts, retries, typed errors).
+        every request (token, timeouts, retries, typed errors), or the async
+        client's transport (then every declaration is a coroutine function).
     """
 
-    def __init__(self, api_root_url: str, transport: Transport) -> None:
+    def __init__(self, api_root_url: str, transport: "Transport | AsyncTransport") -> None:
         super().__init__(base_url=api_root_url, client=transport, converters=(SchemaConverter(),))
         self.api_root_url = api_root_url
-        self.transport = transport
+        #: The :class:`~pyargus.transport.Transport` (or the async one).
+        self.transport: Any = transport
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.api_root_url}>"
