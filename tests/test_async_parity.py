@@ -111,3 +111,68 @@ def test_second_event_loop_gives_argus_error_and_unclosed_warns() -> None:
             issubclass(w.category, ResourceWarning) and "unclosed AsyncClient" in str(w.message)
             for w in caught
         )
+
+
+def _generator_module():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("gen_async", ROOT / ".ci" / "gen_async.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["gen_async"] = module  # (its dataclasses look their module up)
+    spec.loader.exec_module(module)
+    return module
+
+
+SYNTHETIC = '''
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from . import pagination
+
+
+class Client:
+    """Doc."""
+
+    def get_things(self) -> Iterator[int]:
+        return pagination.iterate(self.api.list_things, {})
+
+    def make(self, name: str) -> int:
+        return self.api.create(name).pk
+
+    @contextmanager
+    def planned_maintenance(self, name: str) -> Iterator[int]:
+        pk = self.make(name)
+        try:
+            yield pk
+        finally:
+            self.api.end(pk)
+
+    def first_thing(self) -> int | None:
+        with self.planned_maintenance("x"):
+            return next(self.get_things(), None)
+'''
+
+
+def test_generator_turns_a_contextmanager_method_into_an_async_one() -> None:
+    code = _generator_module().Generator(SYNTHETIC).generate()
+    assert "@asynccontextmanager\n    async def planned_maintenance" in code
+    assert "-> AsyncIterator[int]:" in code
+    assert "pk = await self.make(name)" in code
+    assert "await self.api.end(pk)" in code
+    assert "return (await self.api.create(name)).pk" in code
+    assert "async with self.planned_maintenance" in code
+    assert "return await self.get_things().first()" in code
+    assert "def get_things(self) -> AsyncListing[int]:" in code
+
+
+def test_generator_refuses_what_it_cannot_translate() -> None:
+    gen = _generator_module()
+    source = (
+        SYNTHETIC
+        + "\n    def bad(self) -> list[int]:\n        return [x for x in self.get_things()]\n"
+    )
+    with pytest.raises(gen.GenerationError, match="listing"):
+        gen.Generator(source).generate()
