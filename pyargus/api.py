@@ -135,7 +135,8 @@ class ArgusAPI(EndUserAPI):
 
     :param api_root_url: the normalized API root (ends in ``/``).
     :param transport: the :class:`~pyargus.transport.Transport` that sends
-        every request (token, timeouts, retries, typed errors).
+        every request (token, timeouts, retries, typed errors), or the async
+        client's transport (then every declaration is a coroutine function).
     """
 
     # Incidents

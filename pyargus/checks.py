@@ -121,9 +121,11 @@ def _root_advice(url: str, path: str) -> str:
 
 
 def api_class(cls: Any) -> Any:
-    """*cls* if it is :class:`pyargus.api.ArgusAPI` or a subclass of it."""
+    """*cls* if it is :class:`pyargus.api.ArgusAPI` or a subclass of it (``None``: ``ArgusAPI``)."""
     from .api import ArgusAPI  # the declarations import the checks' models: import late
 
+    if cls is None:
+        return ArgusAPI
     if not (isinstance(cls, type) and issubclass(cls, ArgusAPI)):
         raise InvalidArgumentError(
             f"api_class must be pyargus.api.ArgusAPI or a subclass of it, not {cls!r}"

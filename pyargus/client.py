@@ -8,16 +8,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar, overload
 
 import requests
 
-from . import bulk, checks, pagination, schemas
+from . import _flows, bulk, checks, pagination, schemas
 from .api import ArgusAPI
 from .exceptions import (
     AuthError,
@@ -28,9 +28,7 @@ from .exceptions import (
     InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
-    NotSourceSystemError,
     ServerError,
-    url_path,
 )
 from .filters import event_params, incident_params
 from .models import (
@@ -186,7 +184,7 @@ class Client:
         return self.api.api_root_url
 
     def __repr__(self) -> str:
-        return f"Client({self.api_root_url!r})"
+        return f"{type(self).__name__}({self.api_root_url!r})"
 
     def close(self) -> None:
         """Close the connections of the session pyargus created."""
@@ -846,28 +844,9 @@ class Client:
             if client.get_my_source_system() is None:
                 sys.exit("ARGUS_TOKEN is not a source system's token")
         """
-        page: Page = self.api.list_my_incidents(page_size="1")
-        incidents: Iterable[Incident] = page.results
-        source = next((i.source for i in incidents if i.source is not None), None)
-        if source is None:
-            source = self._find_my_source_system()
+        source = _flows.run(_flows.my_source_system(self.api))
         self._own_source = source
         return source
-
-    def _find_my_source_system(self) -> SourceSystem | None:
-        username = self.api.retrieve_current_user().username
-        sources: list[SourceSystem] = list(self.api.list_source_systems())
-        sources.sort(key=lambda source: source.name != username)
-        for source in sources:
-            if source.user is None:
-                continue
-            try:
-                user = self.api.retrieve_user(source.user)
-            except NotFoundError:
-                continue
-            if user.username == username:
-                return source
-        return None
 
     def _require_source_system(self, query: str) -> None:
         """Raise :class:`NotSourceSystemError` if the token's user is not a source system.
@@ -877,15 +856,8 @@ class Client:
         """
         if self._own_source is _UNKNOWN:
             self.get_my_source_system()
-        if self._own_source is not None:
-            return
-        url = self.api_root_url + query
-        raise NotSourceSystemError(
-            ErrorResponse(200, method="GET", url=url, reason="OK"),
-            f"GET {url_path(url)}: the token's user is not a source system, so Argus lists no "
-            "incidents as its own: use a source system's token (or get_incidents() for all "
-            "incidents)",
-        )
+        if self._own_source is None:
+            raise _flows.not_source_system(self.api_root_url, query)
 
     # The server
 
@@ -1295,7 +1267,10 @@ class Client:
         if isinstance(filters, (Filter, Mapping)):
             filters = [filters]
         found: dict[int, Incident] = {}
-        for blob in [self._filter_blob(item) for item in filters]:
+        blobs = []
+        for item in filters:  # (all checked before the first preview)
+            blobs.append(self._filter_blob(item))
+        for blob in blobs:
             for incident in self.api.preview_notification_profile(blob):
                 found.setdefault(incident.pk, incident)
         return sorted(found.values(), key=lambda incident: incident.start_time, reverse=True)
@@ -1375,7 +1350,7 @@ class Client:
         """
         self.api.delete_planned_maintenance(checks.maintenance_pk(pk))
 
-    @contextlib.contextmanager
+    @contextmanager
     def planned_maintenance(
         self,
         description: str,
@@ -1389,7 +1364,7 @@ class Client:
         for ever; on leaving the block, also by an exception, the task is
         ended (:meth:`end_planned_maintenance`)::
 
-            with client.planned_maintenance("router upgrade", [router_filter], timedelta(hours=1)):
+            with client.planned_maintenance("upgrade", [router_filter], timedelta(hours=1)):
                 upgrade_the_router()
         """
         start = now()

@@ -12,7 +12,7 @@ module imports the other's result.
 
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import uplink
 
@@ -20,6 +20,9 @@ from . import direct
 from .converters import SchemaConverter
 from .exceptions import ArgusError
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from ._async_transport import AsyncTransport
 
 __all__ = ["BaseAPI", "Translation", "on_error"]
 
@@ -58,13 +61,15 @@ class BaseAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
 
     :param api_root_url: the normalized API root (ends in ``/``).
     :param transport: the :class:`~pyargus.transport.Transport` that sends
-        every request (token, timeouts, retries, typed errors).
+        every request (token, timeouts, retries, typed errors), or the async
+        client's transport (then every declaration is a coroutine function).
     """
 
-    def __init__(self, api_root_url: str, transport: Transport) -> None:
+    def __init__(self, api_root_url: str, transport: "Transport | AsyncTransport") -> None:
         super().__init__(base_url=api_root_url, client=transport, converters=(SchemaConverter(),))
         self.api_root_url = api_root_url
-        self.transport = transport
+        #: The :class:`~pyargus.transport.Transport` (or the async one).
+        self.transport: Any = transport
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

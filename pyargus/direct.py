@@ -8,7 +8,8 @@ are all of the kinds below, :class:`ArgusAPI <pyargus.api.ArgusAPI>` plans the
 request once, from what uplink's own builder records, and a call only binds
 its arguments, converts them with the consumer's converter factories (the
 same factories, in the same order, as uplink's registry asks), and hands
-``(method, url, info)`` to the same :class:`~pyargus.transport.Transport`:
+``(method, url, info)`` to the same :class:`~pyargus.transport.Transport`
+(the async client's calls go through uplink: its transport is async):
 
 * arguments annotated ``Path`` (in a URI template of plain ``{name}``
   expressions), ``QueryMap`` (not ``encoded``) and ``Body``;
@@ -49,6 +50,7 @@ from uplink.builder import ConsumerMethod
 
 from .exceptions import ArgusError
 from .fastschema import ENABLED
+from .transport import Transport
 
 __all__ = ["DirectMethod", "Plan", "install", "plan"]
 
@@ -213,6 +215,8 @@ class BoundCall:
                 factories, "create_response_body_converter", plan.return_type, plan
             )
         self._transport = builder.client
+        if not isinstance(self._transport, Transport):  # the async client's: uplink's path
+            raise _Unsupported("not the blocking transport")
         self._base = builder.base_url
         functools.update_wrapper(self, plan.func)
 
@@ -331,8 +335,8 @@ class DirectMethod:
         if found is not None:
             try:
                 call = BoundCall(instance, found, lambda: self.attribute.__get__(instance, cls))
-            except _Unsupported:
-                self._plans[cls] = None
+            except _Unsupported:  # (this consumer's transport or converters: not the class's)
+                pass
             else:
                 instance.__dict__[self.name] = call
                 return call

@@ -344,3 +344,17 @@ def test_the_off_switch_leaves_uplinks_descriptors_in_place() -> None:
     env = {**os.environ, "PYARGUS_FAST": "0"}
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_async_clients_go_through_uplink_and_leave_sync_clients_direct() -> None:
+    import asyncio
+
+    from pyargus.async_client import AsyncClient
+
+    async def touch() -> Any:
+        async with AsyncClient(API, TOKEN, retries=0) as async_client:
+            return async_client.api.retrieve_incident
+
+    assert not isinstance(asyncio.run(touch()), direct.BoundCall)
+    with Client(API, TOKEN, retries=0) as client:
+        assert isinstance(client.api.retrieve_incident, direct.BoundCall)
