@@ -335,7 +335,9 @@ class _Planner:
     def check_media(self) -> None:
         if self.state.media is None:
             return
-        installed = {_slug(m) for m in self.state.media if getattr(m, "installed", True)}
+        installed = {
+            _slug(m) for m in self.state.media if getattr(m, "installed", None) is not False
+        }
         for ref, spec in self.config.destinations.items():
             if spec.media not in installed:
                 raise self.config.error(
