@@ -61,10 +61,14 @@ def test_example_apply_twice_then_change(
     assert night["timeslot"]["name"] == "Nights and weekends"
     assert {f["name"] for f in night["filters"]} == {"Database hosts", "Critical"}
     assert night["destinations"][0]["settings"]["email_address"] == "ops@example.org"
-    recurrences = night["timeslot"]["time_recurrences"]
-    assert {"days": [6, 7], "start": "00:00:00", "end": "23:59:59.999999", "all_day": True} in [
-        {**r, "days": r["days"]} for r in recurrences
-    ] or any(r["start"] == "00:00:00" for r in recurrences)
+    recurrences = {
+        (tuple(r["days"]), r["start"], r["end"]) for r in night["timeslot"]["time_recurrences"]
+    }
+    assert recurrences == {
+        ((2, 3, 4, 5), "00:00:00", "08:00:00"),  # Saturday morning is all day anyway
+        ((1, 2, 3, 4, 5), "16:00:00", "23:59:59.999999"),
+        ((6, 7), "00:00:00", "23:59:59.999999"),
+    }
 
     # a changed file makes exactly the expected change
     data = yaml.safe_load(EXAMPLE.read_text())
@@ -81,3 +85,19 @@ def test_example_apply_twice_then_change(
     stored = requests.get(url + "notificationprofiles/filters/", headers=headers, timeout=10).json()
     assert {f["name"]: f["filter"]["maxlevel"] for f in stored}["Critical"] == 3
     assert not plan(client, changed, server_timezone=argus_empty_db.time_zone)
+
+
+def test_prune_deletes_only_when_asked(
+    counted: tuple[Client, Counting], argus_empty_db: ServerInfo
+) -> None:
+    client, _ = counted
+    zone = argus_empty_db.time_zone
+    apply(client, EXAMPLE, server_timezone=zone)
+    data = yaml.safe_load(EXAMPLE.read_text())
+    del data["notification_profiles"]["Ops critical (day)"]
+    kept = plan(client, parse_config(data), server_timezone=zone)
+    assert not kept
+    assert "Ops critical (day)" in str(kept)
+    pruned = apply(client, parse_config(data), prune={"notification_profile"}, server_timezone=zone)
+    assert [(c.action, c.name) for c in pruned.changes] == [("delete", "Ops critical (day)")]
+    assert {p.name for p in client.get_notification_profiles()} == {"Ops databases (night)"}
