@@ -202,3 +202,21 @@ def test_prune_is_opt_in_and_keeps_used_timeslots() -> None:
         ("delete", "notification_profile"),
         ("delete", "timeslot"),
     ]
+
+
+def test_yaml_without_pyyaml_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "n.yaml"
+    path.write_text("{}\n")
+    monkeypatch.setitem(__import__("sys").modules, "yaml", None)
+    with pytest.raises(ImportError, match=r"argus-api-client\[config\]"):
+        load_config_file(path)
+
+
+def test_json_file_applies_the_same_as_yaml(tmp_path: Path) -> None:
+    yaml_config = load_config_file(EXAMPLE)
+    path = tmp_path / "n.json"
+    path.write_text(json.dumps(__import__("yaml").safe_load(EXAMPLE.read_text())))
+    assert load_config_file(path).notification_profiles == yaml_config.notification_profiles
+    assert not compute_plan(load_config_file(path), _stored(yaml_config))
