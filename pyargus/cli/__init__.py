@@ -51,6 +51,17 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
+class _NoToken(argparse.Action):
+    """``--token`` is refused: a token on the command line ends up in the history and ps."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any, **kwargs: Any) -> None:
+        parser.error(
+            "argument --token: there is no --token option (the token would end up in the "
+            "shell history and in ps); use ARGUS_TOKEN, ARGUS_TOKEN_FILE, --token-file or "
+            "a profile"
+        )
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     """The options every command takes, before or after its name."""
     add = parser.add_argument
@@ -90,6 +101,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
         default=s,
         help="retries of failed requests when safe (default 2)",
     )
+    add("--token", action=_NoToken, nargs="?", default=s, help=s)
     add("--debug", action="store_true", default=s, help="log the HTTP requests and show tracebacks")
 
 
