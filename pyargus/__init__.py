@@ -15,6 +15,7 @@ __version__ = "1.0.0.dev0"
 
 _LAZY = {
     "Client": "pyargus.client",
+    "AsyncClient": "pyargus.async_client",
     "Incident": "pyargus.models",
     "Event": "pyargus.models",
     "Acknowledgement": "pyargus.models",

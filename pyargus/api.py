@@ -1,7 +1,8 @@
 """Declarations of the Argus REST API v2 endpoints (uplink).
 
-This is the one place where HTTP methods and paths live: one decorated
-method per endpoint, no logic. Paths are relative to the API root
+This module and :mod:`pyargus.enduser_api` (the end-user side, which
+:class:`ArgusAPI` inherits) are the one place where HTTP methods and paths
+live: one decorated method per endpoint, no logic. Paths are relative to the API root
 (``.../api/v2/``) and end in ``/`` as Argus requires. Bodies and return
 values are converted by the schemas of :mod:`pyargus.schemas`.
 
@@ -25,15 +26,14 @@ the same calls are fully typed (see :doc:`/typing`).
 """
 
 import re
-from collections.abc import Callable
-from types import TracebackType
-from typing import Any, no_type_check
+from typing import no_type_check
 
 import uplink
 from uplink import Body, Path, QueryMap
 
 from . import schemas
-from .converters import SchemaConverter
+from .consumer import on_error
+from .enduser_api import EndUserAPI
 from .exceptions import (
     ArgusError,
     AuthError,
@@ -45,36 +45,8 @@ from .exceptions import (
     TicketPluginError,
     url_path,
 )
-from .transport import Transport
 
 __all__ = ["ArgusAPI", "on_error"]
-
-#: Translates an error of one declaration: returns the error to raise instead, or ``None``.
-Translation = Callable[[ArgusError], "ArgusError | None"]
-
-
-def on_error(translate: Translation) -> Any:
-    """Decorate a declaration with a translation of the errors its calls raise.
-
-    *translate* gets the :class:`~pyargus.exceptions.ArgusError` a call
-    raised (the transport's typed error for a non-2xx answer, a connection
-    error, ...) and returns the error to raise instead, or ``None`` to keep
-    it. Built on uplink's public ``@uplink.error_handler``::
-
-        @on_error(lambda e: NotSupportedError(e.response) if e.status_code == 501 else None)
-        @uplink.get("feature/")
-        def get_feature(self) -> FeatureSchema(): ...
-    """
-
-    def handle(
-        exc_type: type[BaseException], exc_val: BaseException, exc_tb: TracebackType | None
-    ) -> None:
-        if isinstance(exc_val, ArgusError):
-            replacement = translate(exc_val)
-            if replacement is not None and replacement is not exc_val:
-                raise replacement from None
-
-    return uplink.error_handler(handle)
 
 
 # Argus' quirks, each used by the declarations it belongs to.
@@ -154,21 +126,18 @@ def _login_failure(error: ArgusError) -> ArgusError | None:
     return None
 
 
-class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
+class ArgusAPI(EndUserAPI):
     """The Argus API v2 endpoints, relative to :attr:`api_root_url`.
+
+    The incident side is declared here; the end-user side (notification
+    profiles, timeslots, filters, destinations, media, planned maintenance)
+    is inherited from :class:`pyargus.enduser_api.EndUserAPI`.
 
     :param api_root_url: the normalized API root (ends in ``/``).
     :param transport: the :class:`~pyargus.transport.Transport` that sends
-        every request (token, timeouts, retries, typed errors).
+        every request (token, timeouts, retries, typed errors), or the async
+        client's transport (then every declaration is a coroutine function).
     """
-
-    def __init__(self, api_root_url: str, transport: Transport) -> None:
-        super().__init__(base_url=api_root_url, client=transport, converters=(SchemaConverter(),))
-        self.api_root_url = api_root_url
-        self.transport = transport
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.api_root_url}>"
 
     # Incidents
 
@@ -441,3 +410,36 @@ class ArgusAPI(uplink.Consumer):  # type: ignore[misc]  # (uplink is untyped)
     @no_type_check
     def health_check(self):
         """GET ../../.still-alive/ -- ``/.still-alive/``: 204 while the server runs."""
+
+    # Other forms of operations declared above: reached through ``client.api``
+    # only (the Client uses the forms above, which do the same).
+
+    @uplink.json
+    @uplink.post("incidents/mine/")
+    @no_type_check
+    def create_my_incident(self, incident: Body(type=schemas.incident)) -> schemas.incident:
+        """POST incidents/mine/ -- the same as ``POST incidents/``."""
+
+    @uplink.json
+    @uplink.put("incidents/{pk}/")
+    @no_type_check
+    def replace_incident(
+        self, pk: Path, incident: Body(type=schemas.incident_patch)
+    ) -> schemas.incident:
+        """PUT incidents/{pk}/ -- every editable field, tags included (PATCH changes some)."""
+
+    @uplink.json
+    @uplink.patch("incidents/{incident_pk}/acks/{pk}/")
+    @no_type_check
+    def patch_incident_acknowledgement(
+        self, incident_pk: Path, pk: Path, change: Body(type=schemas.acknowledgement_expiration)
+    ) -> schemas.acknowledgement:
+        """PATCH incidents/{incident_pk}/acks/{pk}/ -- the same as its PUT (the expiration)."""
+
+    @uplink.json
+    @uplink.patch("incidents/sources/{pk}/")
+    @no_type_check
+    def patch_source_system(
+        self, pk: Path, source: Body(type=schemas.source_system_update)
+    ) -> schemas.source_system:
+        """PATCH incidents/sources/{pk}/ -- the same as its PUT (the name; superuser)."""

@@ -6,25 +6,28 @@ succeeded (400 when all failed), with the outcome of each incident inside.
 never hides a failure. :func:`resolve` closes incidents for real, which
 Argus' bulk endpoint cannot do for source systems (it records their ``END``
 events without closing anything). Both work on the declarations of
-:class:`~pyargus.api.ArgusAPI` (and a reader of incidents), not on the client.
+:class:`~pyargus.api.ArgusAPI` (and a reader of incidents), not on the client,
+and are written once as flows (:mod:`pyargus._flows`): :func:`asend` and
+:func:`aresolve` run the same flows for the async client.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from marshmallow import Schema, ValidationError
 
-from . import schemas
+from . import _flows, schemas
+from ._flows import Call, Collect, Flow
 from .api import ArgusAPI
 from .exceptions import BadRequestError, DecodeError, ErrorWithResponse, NotSourceSystemError
 from .models import STATELESS, BulkItem, BulkResult, Event, Incident
 from .time import is_infinity
 
-__all__ = ["resolve", "send"]
+__all__ = ["aresolve", "asend", "resolve", "resolve_flow", "send", "send_flow"]
 
 log = logging.getLogger("pyargus")
 
@@ -51,10 +54,39 @@ def send(
 
     No incidents: no request (Argus refuses an empty list), an empty result.
     """
+    return _flows.run(send_flow(operation, pks, call, body, schema, log_failures=log_failures))
+
+
+async def asend(
+    operation: str,
+    pks: list[int],
+    call: Callable[[Any], Awaitable[BulkResult[T]]],
+    body: dict[str, Any],
+    schema: Schema,
+    *,
+    log_failures: bool = True,
+) -> BulkResult[T]:
+    """:func:`send` for the async client (*call* is a coroutine function)."""
+    flow: Flow[BulkResult[T]] = send_flow(
+        operation, pks, call, body, schema, log_failures=log_failures
+    )
+    return await _flows.arun(flow)
+
+
+def send_flow(
+    operation: str,
+    pks: list[int],
+    call: Callable[[Any], Any],
+    body: dict[str, Any],
+    schema: Schema,
+    *,
+    log_failures: bool = True,
+) -> Flow[BulkResult[T]]:
+    """The flow of :func:`send`."""
     if not pks:
         return BulkResult([], operation)
     try:
-        result = call(body)
+        result = yield Call(call, (body,))
     except BadRequestError as exc:
         # Argus answers 400 when every incident failed, with the same envelope.
         if not (isinstance(exc.body, dict) and "changes" in exc.body):
@@ -97,8 +129,30 @@ def resolve(
 ) -> BulkResult[Event]:
     """Close the incidents *pks* as the token's role can (see ``Client.bulk_resolve``);
     *read* reads incidents by pk, before and after."""
+    return _flows.run(resolve_flow(api, read, pks, description, when))
+
+
+async def aresolve(
+    api: Any,
+    read: Callable[[list[int]], Any],
+    pks: list[int],
+    description: str | None,
+    when: datetime,
+) -> BulkResult[Event]:
+    """:func:`resolve` for the async client (*read* returns an async listing)."""
+    return await _flows.arun(resolve_flow(api, read, pks, description, when))
+
+
+def resolve_flow(
+    api: Any,
+    read: Callable[[list[int]], Any],
+    pks: list[int],
+    description: str | None,
+    when: datetime,
+) -> Flow[BulkResult[Event]]:
+    """The flow of :func:`resolve`."""
     items: dict[int, BulkItem[Event]] = {}
-    before = _read_incidents(read, pks)
+    before = yield from _read_incidents(read, pks)
     to_close = []
     for pk in pks:
         incident = before.get(pk)
@@ -111,8 +165,8 @@ def resolve(
         else:
             to_close.append(pk)
     if to_close:
-        _close(api, to_close, description, when, items)
-        after = _read_incidents(read, to_close)
+        yield from _close(api, to_close, description, when, items)
+        after = yield from _read_incidents(read, to_close)
         for pk in to_close:
             item = items[pk]
             incident = after.get(pk)
@@ -124,21 +178,22 @@ def resolve(
     return finish("bulk_resolve", pks, items)
 
 
-def _read_incidents(read: Reader, pks: list[int]) -> dict[int, Incident]:
+def _read_incidents(read: Callable[[list[int]], Any], pks: list[int]) -> Flow[dict[int, Incident]]:
     found = {}
     for start in range(0, len(pks), READ_CHUNK):
-        for incident in read(pks[start : start + READ_CHUNK]):
+        incidents: list[Incident] = yield Collect(read, (pks[start : start + READ_CHUNK],))
+        for incident in incidents:
             found[incident.pk] = incident
     return found
 
 
 def _close(
-    api: ArgusAPI,
+    api: Any,
     pks: list[int],
     description: str | None,
     when: datetime,
     items: dict[int, BulkItem[Event]],
-) -> None:
+) -> Flow[None]:
     """Close the open incidents *pks*: END each (source system) or one bulk CLO (end user).
 
     The role is learnt from the first ``END``: Argus refuses it for end users,
@@ -148,13 +203,13 @@ def _close(
     source_system: bool | None = None
     for index, pk in enumerate(pks):
         try:
-            event = api.create_incident_event(pk, end)
+            event = yield Call(api.create_incident_event, (pk, end))
         except NotSourceSystemError as exc:
             if source_system is None:
                 # "An end user cannot post events of type 'END'."
                 clo = Event(type="CLO", description=description, timestamp=when)
                 rest = pks[index:]
-                result = send(
+                result: BulkResult[Event] = yield from send_flow(
                     "bulk_resolve",
                     rest,
                     api.bulk_create_events,

@@ -7,22 +7,34 @@ done reaches the server.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
 import operator
+import re
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
-from .exceptions import InvalidArgumentError, InvalidTagError
+from .exceptions import InUseError, InvalidArgumentError, InvalidTagError
 from .models import (
     EDITABLE_INCIDENT_FIELDS,
     EVENT_TYPES,
+    FILTER_KEYS,
+    LEVELS,
     STATELESS,
     Acknowledgement,
+    Destination,
     Event,
+    Filter,
     Incident,
+    NotificationProfile,
+    PlannedMaintenance,
     SourceSystem,
+    Tags,
+    TimeRecurrence,
+    Timeslot,
     check_level,
     check_tag_key,
 )
@@ -35,18 +47,28 @@ __all__ = [
     "bulk_event",
     "credentials",
     "datetime_arg",
+    "destination_pk",
     "event_pk",
     "expiration",
+    "filter_blob",
+    "filter_pk",
+    "filter_pks",
     "heartbeat_frequency",
     "incident_pk",
     "incident_pks",
     "json_value",
+    "maintenance_pk",
+    "medium_slug",
+    "name",
     "new_event",
     "new_incident",
+    "notification_profile_pk",
+    "recurrences",
     "source_system_pk",
     "source_system_type_name",
     "tag",
     "ticket_url",
+    "timeslot_pk",
     "token",
     "update_changes",
     "user_pk",
@@ -99,9 +121,11 @@ def _root_advice(url: str, path: str) -> str:
 
 
 def api_class(cls: Any) -> Any:
-    """*cls* if it is :class:`pyargus.api.ArgusAPI` or a subclass of it."""
+    """*cls* if it is :class:`pyargus.api.ArgusAPI` or a subclass of it (``None``: ``ArgusAPI``)."""
     from .api import ArgusAPI  # the declarations import the checks' models: import late
 
+    if cls is None:
+        return ArgusAPI
     if not (isinstance(cls, type) and issubclass(cls, ArgusAPI)):
         raise InvalidArgumentError(
             f"api_class must be pyargus.api.ArgusAPI or a subclass of it, not {cls!r}"
@@ -409,3 +433,425 @@ def heartbeat_frequency(value: Any) -> int | None:
             f"{_MAX_HEARTBEAT} (1 day), not {value!r}"
         )
     return int(seconds)
+
+
+# The end-user side
+
+
+def timeslot_pk(timeslot: Any) -> int:
+    """The pk of a :class:`~pyargus.models.Timeslot` or an integer pk."""
+    return _pk("timeslot", timeslot, Timeslot)
+
+
+def filter_pk(filter_: Any) -> int:
+    """The pk of a :class:`~pyargus.models.Filter` or an integer pk."""
+    return _pk("filter", filter_, Filter)
+
+
+def destination_pk(destination: Any) -> int:
+    """The pk of a :class:`~pyargus.models.Destination` or an integer pk."""
+    return _pk("destination", destination, Destination)
+
+
+def notification_profile_pk(profile: Any) -> int:
+    """The pk of a :class:`~pyargus.models.NotificationProfile` or an integer pk."""
+    return _pk("notification profile", profile, NotificationProfile)
+
+
+def maintenance_pk(task: Any) -> int:
+    """The pk of a :class:`~pyargus.models.PlannedMaintenance` or an integer pk."""
+    return _pk("planned maintenance task", task, PlannedMaintenance)
+
+
+def _pks(what: str, values: Any, one: Any) -> list[int]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise InvalidArgumentError(f"{what} must be a list of {what} or their pks, not {values!r}")
+    return list(dict.fromkeys(one(value) for value in values))
+
+
+def filter_pks(filters: Any) -> list[int]:
+    """The distinct pks of *filters* (:class:`~pyargus.models.Filter` objects or pks)."""
+    return _pks("filters", filters, filter_pk)
+
+
+def destination_pks(destinations: Any) -> list[int]:
+    """The distinct pks of *destinations* (:class:`~pyargus.models.Destination` or pks)."""
+    return _pks("destinations", destinations, destination_pk)
+
+
+def name(what: str, value: Any, max_length: int) -> str:
+    """A non-blank name of at most *max_length* characters (Argus' limit for *what*)."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidArgumentError(f"{what} must be a non-empty string, not {value!r}")
+    if len(value) > max_length:
+        raise InvalidArgumentError(
+            f"{what} {value!r} is {len(value)} characters long: Argus allows at most {max_length}"
+        )
+    return value
+
+
+def medium_slug(medium: Any) -> str:
+    """A medium's slug (``"email"``), from a string or a :class:`~pyargus.models.Media`."""
+    slug = getattr(medium, "slug", medium)
+    if not isinstance(slug, str) or not slug or "/" in slug or slug != slug.strip():
+        raise InvalidArgumentError(f"not a medium or medium slug (such as 'email'): {medium!r}")
+    return slug
+
+
+def recurrences(values: Any) -> list[TimeRecurrence]:
+    """Time recurrences to send: :class:`~pyargus.models.TimeRecurrence` objects or dicts
+    with their fields, each with *start* before *end* (or ``all_day``)."""
+    if isinstance(values, (str, bytes, Mapping, TimeRecurrence)) or not isinstance(
+        values, Iterable
+    ):
+        raise InvalidArgumentError(f"recurrences must be a list of TimeRecurrence, not {values!r}")
+    checked = []
+    for index, value in enumerate(values):
+        if isinstance(value, Mapping):
+            unknown = set(value) - {"days", "start", "end", "all_day"}
+            if unknown:
+                raise InvalidArgumentError(
+                    f"recurrence {index}: unknown keys {sorted(unknown)} (a recurrence has "
+                    "days, start, end and all_day)"
+                )
+            value = TimeRecurrence(**value)
+        if not isinstance(value, TimeRecurrence):
+            raise InvalidArgumentError(f"recurrence {index} is not a TimeRecurrence: {value!r}")
+        # Check again: the fields may have been changed since the object was made.
+        value = TimeRecurrence(value.days, value.start, value.end, value.all_day is True)
+        if value.start is None or value.end is None:
+            raise InvalidArgumentError(f"recurrence {index} needs start and end (or all_day=True)")
+        if value.start >= value.end:
+            raise InvalidArgumentError(
+                f"recurrence {index}: start {value.start} is not before end {value.end} "
+                "(a window across midnight takes two recurrences, one on each day)"
+            )
+        checked.append(value)
+    return checked
+
+
+#: Tags in a filter: what Argus can later query (it stores anything of 3 characters).
+_FILTER_TAG = re.compile(r"[a-z0-9_]+=.+", re.S)
+_FLAGS = ("open", "acked", "stateful")
+
+
+def filter_blob(blob: Any) -> dict[str, Any]:
+    """A filter blob Argus stores as given, with keys of :data:`~pyargus.models.FILTER_KEYS`.
+
+    Argus silently drops unknown keys (a misspelled key would make the
+    filter match more, or nothing) and stores tags that crash its previews
+    and notification matching later; both are refused here. ``tags`` may
+    also be a :class:`~pyargus.models.Tags` or a mapping, and
+    ``sourceSystemIds`` may hold :class:`~pyargus.models.SourceSystem`
+    objects. ``None`` values are kept (Argus reads them as "any").
+    """
+    if isinstance(blob, Filter):
+        blob = blob.filter
+    if not isinstance(blob, Mapping):
+        raise InvalidArgumentError(f"a filter must be a dict (a filter blob), not {blob!r}")
+    checked: dict[str, Any] = {}
+    for key, value in blob.items():
+        if key not in FILTER_KEYS:
+            raise InvalidArgumentError(_unknown_filter_key(key))
+        checked[key] = value if value is None else _filter_value(key, value)
+    return checked
+
+
+def _unknown_filter_key(key: Any) -> str:
+    if key == "filter_string":
+        return "filter_string is gone from Argus (1.14): give the filter as a dict of keys"
+    close = difflib.get_close_matches(str(key), FILTER_KEYS, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (
+        f"unknown filter key {key!r}{hint} (Argus would drop it silently; the keys are "
+        f"{', '.join(FILTER_KEYS)})"
+    )
+
+
+def _filter_value(key: str, value: Any) -> Any:
+    if key in _FLAGS or key == "hide_closed_acked":
+        if not isinstance(value, bool):
+            raise InvalidArgumentError(f"filter {key} must be {FILTER_KEYS[key]}, not {value!r}")
+        return value
+    if key == "maxlevel":
+        if isinstance(value, bool) or value not in LEVELS:
+            raise InvalidArgumentError(f"filter maxlevel must be a level 1-5, not {value!r}")
+        return value
+    if key == "tags":
+        return _filter_tags(value)
+    items = _filter_list(key, value)
+    if key == "sourceSystemIds":
+        return [source_system_pk(item) for item in items]
+    if key == "event_types":
+        bad = [item for item in items if item not in EVENT_TYPES]
+        if bad:
+            raise InvalidArgumentError(
+                f"filter event_types {bad!r}: the event types are {', '.join(EVENT_TYPES)}"
+            )
+        return items
+    if any(not isinstance(item, str) or not item for item in items):  # source_types
+        raise InvalidArgumentError(f"filter {key} must be {FILTER_KEYS[key]}, not {value!r}")
+    return items
+
+
+def _filter_list(key: str, value: Any) -> list[Any]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Iterable):
+        raise InvalidArgumentError(f"filter {key} must be {FILTER_KEYS[key]}, not {value!r}")
+    return list(value)
+
+
+def _filter_tags(value: Any) -> list[str]:
+    if isinstance(value, Mapping) and not isinstance(value, Tags):
+        value = Tags(value)
+    if isinstance(value, Tags):
+        return value.strings()
+    tags = _filter_list("tags", value)
+    for tag in tags:
+        if not isinstance(tag, str) or not _FILTER_TAG.fullmatch(tag):
+            raise InvalidTagError(
+                f"filter tag {tag!r} is not a 'key=value' string with a key of [a-z0-9_]+ and "
+                "a value: Argus would store it, then fail on every preview and notification"
+            )
+    return list(dict.fromkeys(tags))
+
+
+def flag(name: str, value: Any) -> bool:
+    """A boolean (Argus would read ``"false"`` and other strings its own way)."""
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(f"{name} must be True or False, not {value!r}")
+    return value
+
+
+def not_in_use(what: str, pk: int, users: Iterable[Any], kind: str, force: bool) -> None:
+    """Raise :class:`InUseError` if any of *users* (profiles or tasks) refers to *pk*.
+
+    *what* is ``"timeslot"`` (a profile's) or ``"filter"`` (a profile's or a task's).
+    """
+    using = []
+    for user in users:
+        refs = [user.timeslot] if what == "timeslot" else list(user.filters or ())
+        if any(ref is not None and ref.pk == pk for ref in refs):
+            using.append(user)
+    if using and not force:
+        listed = ", ".join(f"#{u.pk} {getattr(u, 'name', None) or u.description!r}" for u in using)
+        effect = (
+            "Argus would delete them with it"
+            if what == "timeslot"
+            else "they would silence more incidents (with no filter left: all, for everyone)"
+        )
+        raise InUseError(
+            f"{what} {pk} is used by {kind} {listed}: {effect}; change those first, or pass "
+            "force=True",
+            using,
+        )
+
+
+#: The settings keys of the media argus-server ships (others: their JSON schema).
+MEDIA_SETTINGS = {
+    "email": ("email_address",),
+    "sms": ("phone_number",),
+    "slack": ("destination_url",),
+    "apprise": ("destination_url",),
+}
+
+
+def destination_settings(slug: str, settings: Any) -> dict[str, Any]:
+    """A destination's settings: a dict with the medium's keys (Argus drops others)."""
+    if not isinstance(settings, Mapping):
+        raise InvalidArgumentError(f"settings must be a dict, not {settings!r}")
+    checked = {key: value for key, value in settings.items() if key != "synced"}
+    known = MEDIA_SETTINGS.get(slug)
+    if known is not None:
+        unknown = sorted(set(checked) - set(known))
+        if unknown or not checked:
+            raise InvalidArgumentError(
+                f"{slug} destinations have the settings {', '.join(known)}, not "
+                f"{unknown or 'none'} (Argus drops unknown keys)"
+            )
+    json_value("settings", checked)
+    return checked
+
+
+def destination_label(label: Any) -> str | None:
+    """A destination label (at most 50 characters); ``""`` means none."""
+    if label is None or label == "":
+        return None
+    return name("destination label", label, 50)
+
+
+def new_destination(body: Mapping[str, Any], existing: Iterable[Destination]) -> None:
+    """Refuse a destination whose settings the user has already (in any medium)."""
+    for other in existing:
+        if destination_settings_of(other) == body["settings"]:
+            raise InvalidArgumentError(
+                f"destination {other.pk} ({other.media.slug}) has these settings already: "
+                "Argus allows one destination per user and settings (of another medium, "
+                "argus-server fails with a server error)"
+            )
+
+
+def destination_settings_of(destination: Destination) -> dict[str, Any]:
+    """A destination's settings without the computed ``synced``."""
+    return {k: v for k, v in (destination.settings or {}).items() if k != "synced"}
+
+
+def changed_settings(current: Destination, settings: Any) -> dict[str, Any]:
+    """New settings for *current*; the managed e-mail destination's cannot change."""
+    checked = destination_settings(current.media.slug, settings)
+    if current.managed and checked != destination_settings_of(current):
+        raise InvalidArgumentError(
+            f"destination {current.pk} is the managed e-mail destination (the account's "
+            "address): Argus would turn it into an ordinary one and make a new managed one; "
+            "create another destination instead (its label may change)"
+        )
+    return checked
+
+
+def some_filter_pks(filters: Any, what: str) -> list[int]:
+    """:func:`filter_pks`, at least one (a profile or task without filters is refused)."""
+    pks = filter_pks(filters)
+    if not pks:
+        raise InvalidArgumentError(f"{what} needs at least one filter (Argus requires it)")
+    return pks
+
+
+def profile_name(value: Any) -> str | None:
+    if value is None:
+        return None
+    return name("notification profile name", value, 40)
+
+
+def profile_body(
+    name_: Any, timeslot: Any, filters: Any, destinations: Any, active: Any
+) -> dict[str, Any]:
+    """The body of ``POST notificationprofiles/``: pks, at least one filter."""
+    body = {
+        "name": profile_name(name_),
+        "timeslot": timeslot_pk(timeslot),
+        "filters": some_filter_pks(filters, "a notification profile"),
+        "destinations": destination_pks(destinations),
+        "active": flag("active", active),
+    }
+    return body
+
+
+def profile_changes(profile: Any) -> dict[str, Any]:
+    """What ``update_notification_profile`` sends: the set fields, the timeslot always."""
+    if not isinstance(profile, NotificationProfile):
+        raise InvalidArgumentError(f"expected a NotificationProfile, not {profile!r}")
+    if profile.timeslot is None:
+        raise InvalidArgumentError(
+            "the profile needs its timeslot: argus-server fails on an update without one"
+        )
+    changes: dict[str, Any] = {"timeslot": timeslot_pk(profile.timeslot)}
+    if profile.name is not None:
+        changes["name"] = profile_name(profile.name)
+    if profile.filters is not None:
+        changes["filters"] = some_filter_pks(profile.filters, "a notification profile")
+    if profile.destinations is not None:
+        changes["destinations"] = destination_pks(profile.destinations)
+    if profile.active is not None:
+        changes["active"] = flag("active", profile.active)
+    return changes
+
+
+def _description(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > 255:
+        raise InvalidArgumentError(
+            f"description must be a string of at most 255 characters, not {value!r}"
+        )
+    return value
+
+
+def _maintenance_window(start: Any, end: Any) -> tuple[datetime, datetime]:
+    start = datetime_arg("start_time", start)
+    if end is None:
+        raise InvalidArgumentError(
+            "end_time is required: pass INFINITY for a task that never ends (Argus reads a "
+            "missing end_time as never)"
+        )
+    end = datetime_arg("end_time", end)
+    if not is_infinity(end) and _aware(end) <= _aware(start):
+        raise InvalidArgumentError(
+            f"end_time {encode_datetime(end)} is not after start_time {encode_datetime(start)}"
+        )
+    return start, end
+
+
+def maintenance_body(start: Any, end: Any, description: Any, filters: Any) -> dict[str, Any]:
+    """The body of ``POST plannedmaintenance/``: a window, filters as pks (at least one)."""
+    start, end = _maintenance_window(start, end)
+    body = {
+        "start_time": start,
+        "end_time": end,
+        "description": _description(description),
+        "filters": some_filter_pks(filters, "a planned maintenance task"),
+    }
+    return body
+
+
+def maintenance_changes(task: Any) -> dict[str, Any]:
+    """What ``update_planned_maintenance`` sends (``PATCH``): the fields that are set."""
+    if not isinstance(task, PlannedMaintenance):
+        raise InvalidArgumentError(f"expected a PlannedMaintenance, not {task!r}")
+    changes: dict[str, Any] = {}
+    if task.start_time is not None and task.end_time is not None:
+        changes["start_time"], changes["end_time"] = _maintenance_window(
+            task.start_time, task.end_time
+        )
+    elif task.end_time is not None:
+        changes["end_time"] = datetime_arg("end_time", task.end_time)
+    elif task.start_time is not None:
+        changes["start_time"] = datetime_arg("start_time", task.start_time)
+    if "end_time" in changes and not is_infinity(changes["end_time"]):
+        _not_frozen(changes["end_time"])
+    if task.description is not None:
+        changes["description"] = _description(task.description)
+    if task.filters is not None:
+        changes["filters"] = some_filter_pks(task.filters, "a planned maintenance task")
+    return changes
+
+
+#: Argus freezes a task this long after it ended.
+MAINTENANCE_EDIT_WINDOW = timedelta(hours=12)
+
+
+def _not_frozen(end: datetime) -> None:
+    if _aware(end) < datetime.now().astimezone() - MAINTENANCE_EDIT_WINDOW:
+        raise InvalidArgumentError(
+            f"end_time {encode_datetime(end)} is more than 12 hours ago: Argus would freeze "
+            "the task at once, for good"
+        )
+
+
+def maintenance_end(when: Any, task: PlannedMaintenance) -> datetime:
+    """When to end *task* (default now): not more than 12 hours back."""
+    if when is None:
+        return datetime.now().astimezone()
+    end = datetime_arg("when", when)
+    _not_frozen(end)
+    return end
+
+
+def max_duration(value: Any) -> timedelta:
+    """A positive, finite :class:`~datetime.timedelta`."""
+    if not isinstance(value, timedelta) or value <= timedelta(0):
+        raise InvalidArgumentError(f"max_duration must be a positive timedelta, not {value!r}")
+    return value
+
+
+def listed_pks(what: str, pks: Iterable[int], listed: Iterable[Any], whose: str) -> None:
+    """Refuse *pks* that are not among the *listed* objects' (the user's own, or public).
+
+    Argus lets a profile use another user's destination or private filter
+    by pk, and then shows it in full (an address, a phone number) and
+    blocks its owner from deleting it.
+    """
+    foreign = sorted(set(pks) - {item.pk for item in listed})
+    if foreign:
+        raise InvalidArgumentError(
+            f"{what} {', '.join(map(str, foreign))} {'is' if len(foreign) == 1 else 'are'} "
+            f"not {whose}: Argus would attach another user's {what} to this profile"
+        )

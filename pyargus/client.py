@@ -11,35 +11,43 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Literal, TypeVar, overload
 
 import requests
 
-from . import bulk, checks, pagination, schemas
+from . import _flows, bulk, checks, pagination, schemas
 from .api import ArgusAPI
 from .exceptions import (
+    AuthError,
     ClientConnectionError,
     DecodeError,
     ErrorResponse,
     InsecureTokenWarning,
+    InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
-    NotSourceSystemError,
     ServerError,
-    url_path,
 )
 from .filters import event_params, incident_params
 from .models import (
     Acknowledgement,
     BulkResult,
+    Destination,
     Event,
     ExpiringToken,
+    Filter,
     Incident,
+    Media,
+    NotificationProfile,
     Page,
+    PlannedMaintenance,
     ServerMetadata,
     SourceSystem,
     Tags,
+    TimeRecurrence,
+    Timeslot,
     User,
 )
 from .time import now
@@ -176,7 +184,7 @@ class Client:
         return self.api.api_root_url
 
     def __repr__(self) -> str:
-        return f"Client({self.api_root_url!r})"
+        return f"{type(self).__name__}({self.api_root_url!r})"
 
     def close(self) -> None:
         """Close the connections of the session pyargus created."""
@@ -836,28 +844,9 @@ class Client:
             if client.get_my_source_system() is None:
                 sys.exit("ARGUS_TOKEN is not a source system's token")
         """
-        page: Page = self.api.list_my_incidents(page_size="1")
-        incidents: Iterable[Incident] = page.results
-        source = next((i.source for i in incidents if i.source is not None), None)
-        if source is None:
-            source = self._find_my_source_system()
+        source = _flows.run(_flows.my_source_system(self.api))
         self._own_source = source
         return source
-
-    def _find_my_source_system(self) -> SourceSystem | None:
-        username = self.api.retrieve_current_user().username
-        sources: list[SourceSystem] = list(self.api.list_source_systems())
-        sources.sort(key=lambda source: source.name != username)
-        for source in sources:
-            if source.user is None:
-                continue
-            try:
-                user = self.api.retrieve_user(source.user)
-            except NotFoundError:
-                continue
-            if user.username == username:
-                return source
-        return None
 
     def _require_source_system(self, query: str) -> None:
         """Raise :class:`NotSourceSystemError` if the token's user is not a source system.
@@ -867,15 +856,8 @@ class Client:
         """
         if self._own_source is _UNKNOWN:
             self.get_my_source_system()
-        if self._own_source is not None:
-            return
-        url = self.api_root_url + query
-        raise NotSourceSystemError(
-            ErrorResponse(200, method="GET", url=url, reason="OK"),
-            f"GET {url_path(url)}: the token's user is not a source system, so Argus lists no "
-            "incidents as its own: use a source system's token (or get_incidents() for all "
-            "incidents)",
-        )
+        if self._own_source is None:
+            raise _flows.not_source_system(self.api_root_url, query)
 
     # The server
 
@@ -920,6 +902,478 @@ class Client:
         except ServerError:
             return False
         return True
+
+    # Timeslots
+
+    def get_timeslots(self) -> list[Timeslot]:
+        """The user's timeslots, ordered by name. ``GET notificationprofiles/timeslots/``."""
+        return self.api.list_timeslots()
+
+    def get_timeslot(self, pk: Timeslot | int) -> Timeslot:
+        """One of the user's timeslots. ``GET notificationprofiles/timeslots/{pk}/``.
+
+        :raises pyargus.exceptions.NotFoundError: if the user has no such timeslot.
+        """
+        return self.api.retrieve_timeslot(checks.timeslot_pk(pk))
+
+    def create_timeslot(
+        self, name: str, recurrences: Iterable[TimeRecurrence | Mapping[str, Any]]
+    ) -> Timeslot:
+        """Create a timeslot and return it as stored. ``POST notificationprofiles/timeslots/``.
+
+        :param name: unique among the user's timeslots (case-sensitive), at
+            most 40 characters.
+        :param recurrences: :class:`~pyargus.models.TimeRecurrence` objects (or
+            dicts of their fields); times are the **server's** wall clock. An
+            empty list makes a timeslot that never matches.
+        :raises pyargus.exceptions.BadRequestError: if the user has a timeslot of that name.
+        """
+        body = Timeslot(
+            name=checks.name("timeslot name", name, 40),
+            time_recurrences=checks.recurrences(recurrences),
+        )
+        return self.api.create_timeslot(body)
+
+    def update_timeslot(self, timeslot: Timeslot) -> Timeslot:
+        """Change a timeslot's name and recurrences; return it as stored.
+
+        ``PATCH notificationprofiles/timeslots/{pk}/`` with the fields of
+        *timeslot* that are set. Recurrences have no identity in Argus: the
+        given list replaces all of them.
+        """
+        pk = checks.timeslot_pk(timeslot)
+        changes: dict[str, Any] = {}
+        if timeslot.name is not None:
+            changes["name"] = checks.name("timeslot name", timeslot.name, 40)
+        if timeslot.time_recurrences is not None:
+            changes["time_recurrences"] = checks.recurrences(timeslot.time_recurrences)
+        return self.api.update_timeslot(pk, changes)
+
+    def delete_timeslot(self, pk: Timeslot | int, *, force: bool = False) -> None:
+        """Delete a timeslot. ``DELETE notificationprofiles/timeslots/{pk}/``.
+
+        Argus silently deletes every notification profile that uses the
+        timeslot with it, so pyargus first lists the user's profiles
+        (``GET notificationprofiles/``) and refuses while any uses it,
+        unless *force* (then those profiles are deleted too).
+
+        :raises pyargus.exceptions.InUseError: if profiles use it (nothing deleted).
+        """
+        timeslot_pk = checks.timeslot_pk(pk)
+        if not force:
+            profiles = self.api.list_notification_profiles()
+            checks.not_in_use("timeslot", timeslot_pk, profiles, "notification profiles", force)
+        self.api.delete_timeslot(timeslot_pk)
+
+    # Filters
+
+    def get_filters(self) -> list[Filter]:
+        """The user's filters and all public ones. ``GET notificationprofiles/filters/``."""
+        return self.api.list_filters()
+
+    def get_filter(self, pk: Filter | int) -> Filter:
+        """One of the user's filters. ``GET notificationprofiles/filters/{pk}/``.
+
+        :raises pyargus.exceptions.AuthError: for another user's public
+            filter (listed by :meth:`get_filters`, readable only by its owner).
+        """
+        return self.api.retrieve_filter(checks.filter_pk(pk))
+
+    def create_filter(
+        self, name: str, filter: Mapping[str, Any], *, public: bool = False
+    ) -> Filter:
+        """Create a filter and return it as stored. ``POST notificationprofiles/filters/``.
+
+        :param filter: the filter blob, keys of :data:`~pyargus.models.FILTER_KEYS`
+            (checked: Argus drops unknown keys and stores tags that break it later).
+        :param public: whether other users may see and use it.
+        :raises pyargus.exceptions.InvalidArgumentError: if the user has a
+            filter of that name already (argus-server would fail with a 500);
+            pyargus looks with ``GET notificationprofiles/filters/``.
+        """
+        name = checks.name("filter name", name, 40)
+        body = Filter(
+            name=name, filter=checks.filter_blob(filter), public=checks.flag("public", public)
+        )
+        self._refuse_filter_name(name, None)
+        return self.api.create_filter(body)
+
+    def update_filter(self, filter: Filter) -> Filter:
+        """Change a filter's name, blob or ``public``; return it as stored.
+
+        ``PATCH notificationprofiles/filters/{pk}/`` with the fields of
+        *filter* that are set; a blob replaces the old one whole. A new name
+        is checked as for :meth:`create_filter`.
+        """
+        pk = checks.filter_pk(filter)
+        changes: dict[str, Any] = {}
+        if filter.filter is not None:
+            changes["filter"] = checks.filter_blob(filter.filter)
+        if filter.public is not None:
+            changes["public"] = checks.flag("public", filter.public)
+        if filter.name is not None:
+            changes["name"] = checks.name("filter name", filter.name, 40)
+            self._refuse_filter_name(changes["name"], pk)
+        return self.api.update_filter(pk, changes)
+
+    def _refuse_filter_name(self, name: str, pk: int | None) -> None:
+        """Raise if the user has a filter named *name* other than *pk* (Argus: a 500)."""
+        for other in self.api.list_filters():
+            if other.name != name or other.pk == pk:
+                continue
+            if other.public:
+                try:  # others' public filters are listed too: only the owner may read one
+                    self.api.retrieve_filter(other.pk)
+                except AuthError:
+                    continue
+            raise InvalidArgumentError(
+                f"a filter named {name!r} exists already (pk {other.pk}); filter names are "
+                "unique per user (argus-server fails with a server error on a second one)"
+            )
+
+    def delete_filter(self, pk: Filter | int, *, force: bool = False) -> None:
+        """Delete a filter. ``DELETE notificationprofiles/filters/{pk}/``.
+
+        Argus refuses while a notification profile uses the filter
+        (:class:`~pyargus.exceptions.BadRequestError`) but not while a planned
+        maintenance task does: the task then silences more (with no filter
+        left, every incident, for everyone). So pyargus first lists the tasks
+        (``GET plannedmaintenance/``) and refuses while any uses the filter,
+        unless *force*.
+
+        :raises pyargus.exceptions.InUseError: if maintenance tasks use it.
+        """
+        filter_pk = checks.filter_pk(pk)
+        if not force:
+            tasks = self.api.list_planned_maintenance()
+            checks.not_in_use("filter", filter_pk, tasks, "planned maintenance tasks", force)
+        self.api.delete_filter(filter_pk)
+
+    def preview_filter(self, filter: Filter | Mapping[str, Any] | int) -> list[Incident]:
+        """Every incident (open, closed and stateless) a filter matches.
+
+        ``POST notificationprofiles/filterpreview/``, not paginated. *filter*
+        is a filter blob, a :class:`~pyargus.models.Filter` or a filter pk
+        (then read first with :meth:`get_filter`). An empty blob matches nothing.
+        """
+        return self.api.preview_filter(self._filter_blob(filter))
+
+    def _filter_blob(self, filter: Filter | Mapping[str, Any] | int) -> dict[str, Any]:
+        if not isinstance(filter, (Filter, Mapping)):
+            filter = self.get_filter(filter)
+        return checks.filter_blob(filter)
+
+    # Destinations and media
+
+    def get_destinations(self) -> list[Destination]:
+        """The user's destinations. ``GET notificationprofiles/destinations/``.
+
+        :raises pyargus.exceptions.NotSupportedError: if one of them uses a
+            medium the server no longer has (Argus then fails the whole list).
+        """
+        return self.api.list_destinations()
+
+    def get_destination(self, pk: Destination | int) -> Destination:
+        """One of the user's destinations. ``GET notificationprofiles/destinations/{pk}/``."""
+        return self.api.retrieve_destination(checks.destination_pk(pk))
+
+    def create_destination(
+        self, media: Media | str, settings: Mapping[str, Any], label: str | None = None
+    ) -> Destination:
+        """Create a destination; return it as stored. ``POST notificationprofiles/destinations/``.
+
+        :param media: the medium's slug (``"email"``, ``"sms"``, ...) or a
+            :class:`~pyargus.models.Media`.
+        :param settings: the medium's settings, e.g. ``{"email_address":
+            "a@example.org"}``; keys the medium does not have are refused
+            (Argus drops them). Argus normalizes phone numbers to E.164.
+        :param label: at most 50 characters (``None`` or ``""``: no label).
+        :raises pyargus.exceptions.InvalidArgumentError: if the user has a
+            destination with these settings (argus-server fails with a 500
+            when it is of another medium); pyargus looks with
+            ``GET notificationprofiles/destinations/``.
+        """
+        slug = checks.medium_slug(media)
+        body = {
+            "media": slug,
+            "settings": checks.destination_settings(slug, settings),
+            "label": checks.destination_label(label),
+        }
+        checks.new_destination(body, self.api.list_destinations())
+        return self.api.create_destination(body)
+
+    def update_destination(
+        self,
+        destination: Destination | int,
+        *,
+        label: str | None = None,
+        settings: Mapping[str, Any] | None = None,
+    ) -> Destination:
+        """Change a destination's label or settings; return it as stored.
+
+        ``PATCH notificationprofiles/destinations/{pk}/`` (Argus has no
+        ``PUT`` here; the medium cannot change). Given a
+        :class:`~pyargus.models.Destination`, its ``label`` and ``settings``
+        are sent, unless *label* or *settings* are given; ``label=""`` clears
+        the label. The settings of the managed e-mail destination cannot be
+        changed (Argus would turn it into an ordinary one and make a new
+        managed one): create another destination instead.
+        """
+        current = destination
+        if not isinstance(current, Destination) or current.settings is None:
+            current = self.get_destination(checks.destination_pk(destination))
+        pk = checks.destination_pk(current)
+        body: dict[str, Any] = {}
+        if label is not None or isinstance(destination, Destination):
+            body["label"] = label if label is not None else current.label or ""
+            body["label"] = checks.destination_label(body["label"]) or ""
+        if settings is None and isinstance(destination, Destination):
+            settings = destination.settings
+        if settings is not None:
+            body["settings"] = checks.changed_settings(current, settings)
+        return self.api.update_destination(pk, body)
+
+    def delete_destination(self, pk: Destination | int) -> None:
+        """Delete a destination. ``DELETE notificationprofiles/destinations/{pk}/``.
+
+        :raises pyargus.exceptions.BadRequestError: for the managed e-mail
+            destination, and while a notification profile (anyone's) uses it.
+        """
+        self.api.delete_destination(checks.destination_pk(pk))
+
+    def is_duplicate_destination(self, pk: Destination | int) -> bool:
+        """Whether *another* user has a destination of the same medium and address.
+
+        ``GET notificationprofiles/destinations/{pk}/duplicate/``.
+
+        :raises pyargus.exceptions.NotFoundError: if it is not the user's destination.
+        """
+        return self.api.retrieve_destination_duplicate(checks.destination_pk(pk))
+
+    def get_media(self) -> list[Media]:
+        """Every notification medium the server knows. ``GET notificationprofiles/media/``."""
+        return self.api.list_media()
+
+    def get_medium(self, slug: str) -> Media:
+        """One medium. ``GET notificationprofiles/media/{slug}/``."""
+        return self.api.retrieve_medium(checks.medium_slug(slug))
+
+    def get_medium_json_schema(self, slug: str) -> dict[str, Any]:
+        """The JSON schema of a medium's destination settings.
+
+        ``GET notificationprofiles/media/{slug}/json_schema/``. (It only says
+        "a string": the server checks more, e.g. that a phone number exists.)
+
+        :raises pyargus.exceptions.NotSupportedError: if the medium is not installed.
+        """
+        return self.api.retrieve_medium_json_schema(checks.medium_slug(slug))
+
+    # Notification profiles
+
+    def get_notification_profiles(self) -> list[NotificationProfile]:
+        """The user's notification profiles. ``GET notificationprofiles/``."""
+        return self.api.list_notification_profiles()
+
+    def get_notification_profile(self, pk: NotificationProfile | int) -> NotificationProfile:
+        """One of the user's notification profiles. ``GET notificationprofiles/{pk}/``."""
+        return self.api.retrieve_notification_profile(checks.notification_profile_pk(pk))
+
+    def create_notification_profile(
+        self,
+        name: str | None,
+        timeslot: Timeslot | int,
+        filters: Iterable[Filter | int] = (),
+        destinations: Iterable[Destination | int] = (),
+        active: bool = True,
+    ) -> NotificationProfile:
+        """Create a notification profile and return it as stored. ``POST notificationprofiles/``.
+
+        :param name: unique across **all** users of the server (Argus'
+            rule), at most 40 characters; ``None`` for an unnamed profile.
+        :param timeslot: one of the user's timeslots (or its pk).
+        :param filters: at least one filter (Argus requires it); a profile
+            notifies about incidents that match all of them.
+        :param destinations: where to send the notifications (may be empty).
+        :raises pyargus.exceptions.InvalidArgumentError: for a filter that is
+            neither the user's nor public, or a destination that is not the
+            user's (Argus would attach it and show its settings); pyargus
+            looks with ``GET notificationprofiles/filters/`` and
+            ``.../destinations/``.
+        """
+        body = checks.profile_body(name, timeslot, filters, destinations, active)
+        self._refuse_others_objects(body)
+        return self.api.create_notification_profile(body)
+
+    def update_notification_profile(self, profile: NotificationProfile) -> NotificationProfile:
+        """Change a notification profile; return it as stored. ``PATCH notificationprofiles/{pk}/``.
+
+        Sends the fields of *profile* that are set, and always its timeslot
+        (argus-server fails on a profile update without one), so *profile*
+        needs its ``timeslot``. Filters and destinations are sent as pks and
+        replace the old ones; they are checked as for
+        :meth:`create_notification_profile`.
+        """
+        pk = checks.notification_profile_pk(profile)
+        changes = checks.profile_changes(profile)
+        self._refuse_others_objects(changes)
+        return self.api.update_notification_profile(pk, changes)
+
+    def _refuse_others_objects(self, body: Mapping[str, Any]) -> None:
+        """Refuse filters and destinations the user may not use (Argus does not check)."""
+        if body.get("filters"):
+            listed = self.api.list_filters()
+            checks.listed_pks("filter", body["filters"], listed, "yours or public")
+        if body.get("destinations"):
+            listed = self.api.list_destinations()
+            checks.listed_pks("destination", body["destinations"], listed, "yours")
+
+    def delete_notification_profile(self, pk: NotificationProfile | int) -> None:
+        """Delete a notification profile (not its timeslot, filters, destinations).
+
+        ``DELETE notificationprofiles/{pk}/``.
+        """
+        self.api.delete_notification_profile(checks.notification_profile_pk(pk))
+
+    def get_notification_profile_incidents(self, pk: NotificationProfile | int) -> list[Incident]:
+        """The incidents that match *any* of a profile's filters (all, not paginated).
+
+        ``GET notificationprofiles/{pk}/incidents/``. Argus ignores the
+        timeslot and ``active`` here, and ORs the filters, while notifying
+        ANDs them: this is a preview, not who gets notified.
+        ``get_incidents(notificationprofile_pk=...)`` gives the same set in pages.
+
+        :raises pyargus.exceptions.NotFoundError: if it is not one of the user's profiles.
+        """
+        return self.api.list_notification_profile_incidents(checks.notification_profile_pk(pk))
+
+    def preview_notification_profile(
+        self,
+        filters: Iterable[Filter | Mapping[str, Any] | int]
+        | Filter
+        | Mapping[str, Any]
+        | NotificationProfile,
+    ) -> list[Incident]:
+        """The incidents a profile with *filters* would list, before making it (or changing it).
+
+        ``POST notificationprofiles/preview/`` for each filter (blob,
+        :class:`~pyargus.models.Filter` or pk, read with :meth:`get_filter`;
+        or the filters of a :class:`~pyargus.models.NotificationProfile`),
+        merged as :meth:`get_notification_profile_incidents` merges a
+        profile's filters (any filter matches), newest first.
+        """
+        if isinstance(filters, NotificationProfile):
+            checks.some_filter_pks(filters.filters or (), "a notification profile")
+            filters = list(filters.filters)
+        if isinstance(filters, (Filter, Mapping)):
+            filters = [filters]
+        found: dict[int, Incident] = {}
+        blobs = []
+        for item in filters:  # (all checked before the first preview)
+            blobs.append(self._filter_blob(item))
+        for blob in blobs:
+            for incident in self.api.preview_notification_profile(blob):
+                found.setdefault(incident.pk, incident)
+        return sorted(found.values(), key=lambda incident: incident.start_time, reverse=True)
+
+    # Planned maintenance (argus-server 2.10 and later)
+
+    def get_planned_maintenance(self) -> list[PlannedMaintenance]:
+        """Every planned maintenance task, of every user, past ones included.
+
+        ``GET plannedmaintenance/`` (not paginated).
+        """
+        return self.api.list_planned_maintenance()
+
+    def get_planned_maintenance_task(self, pk: PlannedMaintenance | int) -> PlannedMaintenance:
+        """One planned maintenance task. ``GET plannedmaintenance/{pk}/``."""
+        return self.api.retrieve_planned_maintenance(checks.maintenance_pk(pk))
+
+    def create_planned_maintenance(
+        self,
+        start_time: datetime,
+        end_time: datetime,
+        description: str,
+        filters: Iterable[Filter | int],
+    ) -> PlannedMaintenance:
+        """Create a planned maintenance task (staff only). ``POST plannedmaintenance/``.
+
+        From *start_time* to *end_time*, Argus sends no notification about
+        incidents that match **all** of *filters* (at least one), to anyone.
+        *end_time* is required: pass :data:`~pyargus.models.INFINITY` for a
+        task that never ends (it then needs an explicit end; prefer a bound,
+        or :meth:`planned_maintenance`).
+
+        :raises pyargus.exceptions.AuthError: if the user is not staff.
+        """
+        body = checks.maintenance_body(start_time, end_time, description, filters)
+        return self.api.create_planned_maintenance(body)
+
+    def update_planned_maintenance(self, task: PlannedMaintenance) -> PlannedMaintenance:
+        """Change a planned maintenance task (staff only); return it as stored.
+
+        ``PATCH plannedmaintenance/{pk}/`` with the fields of *task* that are
+        set (never ``PUT``, which makes a task without ``end_time``
+        open-ended). Argus refuses to move the start of a task that has
+        started, and any change to one that ended over 12 hours ago.
+        """
+        pk = checks.maintenance_pk(task)
+        return self.api.update_planned_maintenance(pk, checks.maintenance_changes(task))
+
+    def end_planned_maintenance(
+        self, task_or_pk: PlannedMaintenance | int, when: datetime | None = None
+    ) -> PlannedMaintenance | None:
+        """End a planned maintenance task at *when* (default now); return it as stored.
+
+        Argus has no "end" operation: pyargus reads the task
+        (``GET plannedmaintenance/{pk}/``), then moves its ``end_time``
+        (``PATCH``). A task that has not started by *when* is deleted
+        instead (``DELETE``; then ``None`` is returned); one that has ended
+        by then is returned unchanged. *when* may not be more than 12 hours
+        back (Argus would freeze the task at once).
+        """
+        task = self.get_planned_maintenance_task(checks.maintenance_pk(task_or_pk))
+        when = checks.maintenance_end(when, task)
+        if when <= task.start_time:
+            self.api.delete_planned_maintenance(task.pk)
+            return None
+        if task.end_time <= when:
+            return task
+        return self.api.update_planned_maintenance(task.pk, {"end_time": when})
+
+    def delete_planned_maintenance(self, pk: PlannedMaintenance | int) -> None:
+        """Delete a planned maintenance task that has not started (staff only).
+
+        ``DELETE plannedmaintenance/{pk}/``. End a task that has started
+        with :meth:`end_planned_maintenance`.
+
+        :raises pyargus.exceptions.BadRequestError: if it has started.
+        """
+        self.api.delete_planned_maintenance(checks.maintenance_pk(pk))
+
+    @contextmanager
+    def planned_maintenance(
+        self,
+        description: str,
+        filters: Iterable[Filter | int],
+        max_duration: timedelta,
+    ) -> Iterator[PlannedMaintenance]:
+        """A planned maintenance task for the duration of a ``with`` block (staff only).
+
+        Starts now and ends at the latest after *max_duration*, so that a
+        process that dies inside the block cannot silence notifications
+        for ever; on leaving the block, also by an exception, the task is
+        ended (:meth:`end_planned_maintenance`)::
+
+            with client.planned_maintenance("upgrade", [router_filter], timedelta(hours=1)):
+                upgrade_the_router()
+        """
+        start = now()
+        end = start + checks.max_duration(max_duration)
+        task = self.create_planned_maintenance(start, end, description, filters)
+        try:
+            yield task
+        finally:
+            self.end_planned_maintenance(task)
 
 
 _UNKNOWN = object()

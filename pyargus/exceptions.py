@@ -5,7 +5,8 @@ Every error pyargus raises is an :class:`ArgusError`. No exception from
 
     ArgusError
     ├── InvalidArgumentError (also a ValueError)  bad input, raised before any request
-    │   └── InvalidTagError
+    │   ├── InvalidTagError
+    │   └── InUseError                            deleting it would break what uses it
     ├── ErrorWithResponse                         the server answered with an error
     │   ├── ClientError                           4xx
     │   │   ├── BadRequestError                   400 (field_errors)
@@ -58,6 +59,7 @@ __all__ = [
     "DuplicateIncidentError",
     "ErrorResponse",
     "ErrorWithResponse",
+    "InUseError",
     "InsecureTokenWarning",
     "InvalidArgumentError",
     "InvalidTagError",
@@ -99,6 +101,22 @@ class InvalidArgumentError(ArgusError, ValueError):
 
 class InvalidTagError(InvalidArgumentError):
     """A tag key or value that Argus cannot store or address."""
+
+
+class InUseError(InvalidArgumentError):
+    """Deleting this object would silently break what uses it; nothing was sent.
+
+    For example a timeslot that notification profiles use (Argus would delete
+    those profiles with it) or a filter that planned maintenance tasks use
+    (they would then silence more, or everything). The methods that raise it
+    take ``force=True`` to delete anyway.
+
+    :ivar users: what uses the object (profiles or maintenance tasks).
+    """
+
+    def __init__(self, message: str, users: list[Any]) -> None:
+        super().__init__(message)
+        self.users = users
 
 
 class ErrorResponse:

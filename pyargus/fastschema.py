@@ -28,9 +28,10 @@ and propagates. Schemas with ``pre_load``/``validates`` processors, other
 attributes are loaded by marshmallow alone, and so are calls with
 ``partial`` or ``unknown``. Dumping is marshmallow's own.
 
-**Off switch**: set the environment variable ``PYARGUS_FAST_LOAD=0``
-before importing pyargus to load everything with marshmallow alone (same
-results, about 3x the CPU per listed incident).
+**Off switch** (for both fast paths, this one and :mod:`pyargus.direct`):
+set the environment variable ``PYARGUS_FAST=0`` before importing pyargus to
+load everything with marshmallow alone (same results, about 3x the CPU per
+listed incident) and send every call through uplink's own request building.
 
 The one private marshmallow attribute read, ``Schema._hooks`` (the
 registered processors), is checked when this module is imported: if a
@@ -50,8 +51,9 @@ from marshmallow.types import UnknownOption
 
 __all__ = ["ENABLED", "Fallback", "FastSchema"]
 
-#: Whether loads use the generated code (``PYARGUS_FAST_LOAD=0`` turns it off).
-ENABLED: bool = os.environ.get("PYARGUS_FAST_LOAD", "1").strip().lower() not in (
+#: Whether the fast paths are on: generated loads here, direct calls in
+#: :mod:`pyargus.direct` (``PYARGUS_FAST=0`` turns both off).
+ENABLED: bool = os.environ.get("PYARGUS_FAST", "1").strip().lower() not in (
     "0",
     "false",
     "no",
@@ -73,7 +75,7 @@ def _check_marshmallow() -> None:
         raise ImportError(
             "pyargus.fastschema: this marshmallow release no longer keeps its processors in "
             "Schema._hooks as marshmallow 4.x does; pyargus needs an update "
-            "(or run with PYARGUS_FAST_LOAD=0)"
+            "(or run with PYARGUS_FAST=0)"
         )
 
 

@@ -29,9 +29,18 @@ from marshmallow import ValidationError, fields
 from .exceptions import InvalidArgumentError
 from .fastschema import Fallback
 from .models import EVENT_TYPES, INFINITY, STATELESS, SourceSystem, Tags
-from .time import encode_datetime, parse_datetime
+from .time import encode_datetime, is_infinity, parse_datetime
 
-__all__ = ["Actor", "DateTime", "EndTime", "EventType", "Source", "TagList", "TypeName"]
+__all__ = [
+    "Actor",
+    "DateTime",
+    "EndTime",
+    "EventType",
+    "MaintenanceEndTime",
+    "Source",
+    "TagList",
+    "TypeName",
+]
 
 _fromisoformat = datetime.fromisoformat
 _new = object.__new__
@@ -89,6 +98,32 @@ class EndTime(DateTime):
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
         if value is STATELESS:
+            return None
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class MaintenanceEndTime(DateTime):
+    """A planned maintenance task's ``end_time``: Argus' year-9999 "never" ↔ INFINITY.
+
+    Argus stores an open-ended task's end as the server's local
+    ``datetime.max`` (``"9999-12-31T23:59:59.999999+01:00"``), which cannot be
+    converted to a time zone east of the server (``OverflowError``): every
+    year-9999 value loads as :data:`~pyargus.models.INFINITY`, before any
+    time zone arithmetic. :data:`~pyargus.models.INFINITY` (or
+    ``datetime.max``) dumps as ``null``, which Argus stores as open-ended
+    (it refuses ``"infinity"`` and a UTC year-9999 value here).
+    """
+
+    def fast_deserialize(self, value: Any) -> datetime:
+        result = super().fast_deserialize(value)
+        return INFINITY if result.year == 9999 else result
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        return INFINITY if result.year == 9999 else result
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, datetime) and is_infinity(value):
             return None
         return super()._serialize(value, attr, obj, **kwargs)
 

@@ -12,29 +12,38 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 from typing import Any, ClassVar, Final, Generic, TypeVar, overload
 
 from .exceptions import BulkError, InvalidArgumentError, InvalidTagError
 
 __all__ = [
     "EVENT_TYPES",
+    "FILTER_KEYS",
     "INFINITY",
     "LEVELS",
     "STATELESS",
+    "WEEKDAYS",
     "Acknowledgement",
     "BulkItem",
     "BulkResult",
+    "Destination",
     "Event",
     "ExpiringToken",
     "Fetched",
+    "Filter",
     "Incident",
+    "Media",
+    "NotificationProfile",
+    "PlannedMaintenance",
     "ServerMetadata",
     "SourceSystem",
     "Tags",
     "TagsField",
     "TagsInput",
     "TagsLike",
+    "TimeRecurrence",
+    "Timeslot",
     "User",
 ]
 
@@ -715,3 +724,213 @@ class BulkResult(Mapping[int, BulkItem[T]]):
         if not self.ok:
             raise BulkError(self)
         return self
+
+
+# The end-user side: notification profiles and what they are made of, planned maintenance.
+
+#: Weekdays as Argus numbers them in time recurrences: 1 is Monday, 7 is Sunday.
+WEEKDAYS: Final = {
+    1: "Monday",
+    2: "Tuesday",
+    3: "Wednesday",
+    4: "Thursday",
+    5: "Friday",
+    6: "Saturday",
+    7: "Sunday",
+}
+
+_DAY_START: Final = time(0, 0)
+_DAY_END: Final = time(23, 59, 59, 999999)
+
+
+def check_days(days: object) -> list[int]:
+    """*days* (integers 1-7, Monday = 1) sorted and de-duplicated, as Argus stores them."""
+    if isinstance(days, (str, bytes, Mapping)) or not isinstance(days, Iterable):
+        raise InvalidArgumentError(
+            f"days must be a list of weekdays 1-7 (Monday = 1), not {days!r}"
+        )
+    checked = set()
+    for day in days:
+        if isinstance(day, bool) or not isinstance(day, int) or day not in WEEKDAYS:
+            raise InvalidArgumentError(
+                f"invalid weekday {day!r}: Argus numbers weekdays 1 (Monday) to 7 (Sunday)"
+            )
+        checked.add(day)
+    return sorted(checked)
+
+
+_WALL_TIME = re.compile(r"(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,6}))?)?(Z|[+-]\d\d:?\d\d)?")
+
+
+def wall_time(name: str, value: object) -> time | None:
+    """A naive :class:`~datetime.time` from a ``time`` or an ``"HH:MM[:SS[.ffffff]]"`` string."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        match = _WALL_TIME.fullmatch(value.strip())
+        if match is None or match[5]:
+            what = "has a time zone" if match else "is not a time such as '08:00' or '16:30:00'"
+            raise InvalidArgumentError(
+                f"{name} {value!r} {what}: Argus reads times on the server's wall clock "
+                "(and drops offsets), so give a naive time in the server's time zone"
+            )
+        hour, minute, second, fraction = match[1], match[2], match[3] or "0", match[4] or ""
+        try:
+            value = time(int(hour), int(minute), int(second), int(fraction.ljust(6, "0")))
+        except ValueError:
+            raise InvalidArgumentError(f"{name} {value!r} is not a time of day") from None
+    if not isinstance(value, time):
+        raise InvalidArgumentError(f"{name} must be a datetime.time, not {value!r}")
+    if value.tzinfo is not None:
+        raise InvalidArgumentError(
+            f"{name} {value.isoformat()} has a time zone: Argus drops it and reads the time "
+            "on the server's wall clock, so give a naive time in the server's time zone"
+        )
+    return value
+
+
+@dataclass
+class TimeRecurrence:
+    """A weekly window of a :class:`Timeslot`: on *days*, from *start* to *end*.
+
+    *days* are weekdays 1 (Monday) to 7 (Sunday), kept sorted and without
+    repeats (as Argus stores them). *start* and *end* are naive
+    :class:`datetime.time` values (``"08:00"`` strings are accepted) on the
+    **server's wall clock**: Argus reads them in its own ``TIME_ZONE``, which
+    the API does not name, and follows its daylight saving time. Both ends
+    are inclusive, and *start* must be before *end*: a window across
+    midnight takes two recurrences. ``all_day=True`` is the whole day
+    (00:00:00 to 23:59:59.999999); Argus reports every recurrence that spans
+    the whole day as ``all_day``, so it is set for those too.
+    """
+
+    days: list[int] = field(default_factory=list)
+    start: time | None = None
+    end: time | None = None
+    all_day: bool = False
+
+    def __post_init__(self) -> None:
+        self.days = check_days(self.days)
+        self.start = wall_time("start", self.start)
+        self.end = wall_time("end", self.end)
+        if self.all_day:
+            self.start, self.end = _DAY_START, _DAY_END
+        elif self.start == _DAY_START and self.end == _DAY_END:
+            self.all_day = True
+
+
+@dataclass
+class Timeslot:
+    """A named set of weekly windows; a notification profile notifies only inside them.
+
+    Every Argus user starts with one named ``"All the time"``. Names are
+    unique per user (case-sensitive), at most 40 characters.
+    """
+
+    pk: Fetched[int] = Fetched()
+    name: Fetched[str] = Fetched()
+    time_recurrences: Fetched[list[TimeRecurrence]] = Fetched()
+
+
+#: The keys of a filter blob (Argus' default filter backend) and what they take.
+FILTER_KEYS: Final = {
+    "sourceSystemIds": "a list of source system pks",
+    "source_types": "a list of source system type names",
+    "tags": 'a list of "key=value" strings',
+    "open": "True, False or None",
+    "acked": "True, False or None",
+    "stateful": "True, False or None",
+    "maxlevel": "a level 1-5 or None",
+    "event_types": "a list of event types",
+    "hide_closed_acked": "True or False",
+}
+
+
+@dataclass
+class Filter:
+    """A named incident filter, as notification profiles and maintenance tasks use.
+
+    :ivar filter: the filter blob, a dict with the keys of
+        :data:`FILTER_KEYS`; keys absent (or ``None``, or an empty list)
+        are not checked. Argus adds ``None`` for ``open``, ``acked``,
+        ``stateful`` and ``maxlevel`` and ``False`` for ``hide_closed_acked``.
+    :ivar public: whether other users can see and use it.
+    """
+
+    pk: Fetched[int] = Fetched()
+    name: Fetched[str] = Fetched()
+    filter: Fetched[dict[str, Any]] = Fetched()
+    public: bool | None = None
+
+
+@dataclass
+class Media:
+    """A notification medium (``"email"``, ``"sms"``, ...) and whether it is installed."""
+
+    slug: Fetched[str] = Fetched()
+    name: str | None = None
+    installed: bool | None = None
+
+
+@dataclass
+class Destination:
+    """Where notifications go: a medium and its settings (e.g. ``{"email_address": ...}``).
+
+    A user with an e-mail address has one *managed* e-mail destination that
+    mirrors the account's address (:attr:`managed`): Argus refuses to
+    delete it, and changing its settings turns it into an ordinary
+    destination and makes a new managed one.
+    """
+
+    pk: Fetched[int] = Fetched()
+    media: Fetched[Media] = Fetched()
+    label: str | None = None
+    settings: Fetched[dict[str, Any]] = Fetched()
+    suggested_label: str | None = None
+
+    @property
+    def managed(self) -> bool:
+        """Whether this is the managed e-mail destination (``settings["synced"]``)."""
+        return bool((self.settings or {}).get("synced"))
+
+
+@dataclass
+class NotificationProfile:
+    """Who is notified about what and when: a timeslot, filters and destinations.
+
+    Read with the timeslot, filters and destinations as objects; the
+    client sends their pks (so a :class:`Timeslot` built as
+    ``Timeslot(pk=4)`` is enough). Profile names are unique across *all*
+    users of the server; ``None`` is allowed (any number of unnamed ones).
+    """
+
+    pk: Fetched[int] = Fetched()
+    name: str | None = None
+    timeslot: Fetched[Timeslot] = Fetched()
+    filters: Fetched[list[Filter]] = Fetched()
+    destinations: Fetched[list[Destination]] = Fetched()
+    active: Fetched[bool] = Fetched()
+
+
+@dataclass
+class PlannedMaintenance:
+    """A planned maintenance task: while it runs, Argus sends no notifications about
+    the incidents that match *all* its filters, to anyone.
+
+    ``end_time`` is :data:`INFINITY` for an open-ended task (Argus' year-9999
+    end time is read as such, before any time zone arithmetic).
+    ``created_by`` is the creator's username.
+    """
+
+    pk: Fetched[int] = Fetched()
+    start_time: Fetched[datetime] = Fetched()
+    end_time: Fetched[datetime] = Fetched()
+    description: str | None = None
+    filters: Fetched[list[Filter]] = Fetched()
+    created_by: str | None = None
+    created: datetime | None = None
+
+    @property
+    def open_ended(self) -> bool:
+        """Whether the task never ends (``end_time`` is :data:`INFINITY`)."""
+        return self.end_time is not None and self.end_time == INFINITY

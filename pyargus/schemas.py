@@ -15,20 +15,27 @@ from typing import Any, ClassVar
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump
 
 from . import fields as argus_fields
-from .exceptions import describe_body
+from .exceptions import InvalidArgumentError, describe_body
 from .fastschema import FastSchema
 from .models import (
     STATELESS,
     Acknowledgement,
     BulkItem,
     BulkResult,
+    Destination,
     Event,
     ExpiringToken,
+    Filter,
     Incident,
+    Media,
+    NotificationProfile,
     Page,
+    PlannedMaintenance,
     ServerMetadata,
     SourceSystem,
     Tags,
+    TimeRecurrence,
+    Timeslot,
     User,
 )
 
@@ -47,14 +54,32 @@ __all__ = [
     "bulk_ticket_url_result",
     "count",
     "credentials",
+    "destination",
+    "destination_duplicate",
+    "destination_write",
+    "destinations",
     "event",
     "event_page",
     "events",
     "expiring_token",
+    "filter_blob",
     "incident",
     "incident_page",
     "incident_patch",
+    "incidents",
+    "media",
+    "medium",
+    "medium_json_schema",
+    "notification_filter",
+    "notification_filters",
+    "notification_profile",
+    "notification_profile_write",
+    "notification_profiles",
     "page_schema",
+    "planned_maintenance",
+    "planned_maintenance_put",
+    "planned_maintenance_tasks",
+    "planned_maintenance_write",
     "server_metadata",
     "source_system",
     "source_system_create",
@@ -65,6 +90,8 @@ __all__ = [
     "tag",
     "tags",
     "ticket_url",
+    "timeslot",
+    "timeslots",
     "user",
 ]
 
@@ -440,6 +467,191 @@ class ServerMetadataSchema(ArgusSchema):
         )
 
 
+# The end-user side: timeslots, filters, media, destinations, notification
+# profiles and planned maintenance. Read as nested objects, written with pks.
+
+
+class TimeRecurrenceSchema(ArgusSchema):
+    """One recurrence of a timeslot; ``all_day`` is sent only when true."""
+
+    model = TimeRecurrence
+
+    days = fields.List(fields.Integer(), required=True)
+    start = fields.Time()
+    end = fields.Time()
+    all_day = fields.Boolean(load_default=False)
+
+    def finish_body(self, body: dict[str, Any], original: Any) -> dict[str, Any]:
+        if not body.get("all_day"):
+            body.pop("all_day", None)
+        return body
+
+
+class TimeslotSchema(ArgusSchema):
+    """A timeslot; dumping gives the body of ``POST notificationprofiles/timeslots/``."""
+
+    model = Timeslot
+
+    pk = fields.Integer(load_only=True, required=True)
+    name = fields.String(required=True)
+    time_recurrences = fields.Nested(TimeRecurrenceSchema, many=True, required=True)
+
+
+class FilterBlobSchema(ArgusSchema):
+    """A filter blob (dumped from a dict checked by :func:`pyargus.checks.filter_blob`)."""
+
+    sourceSystemIds = fields.List(fields.Integer())
+    source_types = fields.List(fields.String())
+    tags = fields.List(fields.String())
+    open = fields.Boolean(allow_none=True)
+    acked = fields.Boolean(allow_none=True)
+    stateful = fields.Boolean(allow_none=True)
+    maxlevel = fields.Integer(allow_none=True)
+    event_types = fields.List(fields.String())
+    hide_closed_acked = fields.Boolean()
+
+
+class FilterSchema(ArgusSchema):
+    """A filter ``{"pk", "name", "filter": {blob}, "public"}``."""
+
+    model = Filter
+
+    pk = fields.Integer(load_only=True, required=True)
+    name = fields.String(required=True)
+    filter = fields.Dict(required=True)
+    public = fields.Boolean()
+
+
+class MediaSchema(ArgusSchema):
+    """A notification medium ``{"slug", "name", "installed"}``."""
+
+    model = Media
+
+    slug = fields.String(required=True)
+    name = fields.String()
+    installed = fields.Boolean()
+
+
+class DestinationSchema(ArgusSchema):
+    """A destination as Argus returns it (the medium nested)."""
+
+    model = Destination
+
+    pk = fields.Integer(required=True)
+    media = fields.Nested(MediaSchema, required=True)
+    label = fields.String(allow_none=True)
+    settings = fields.Dict(required=True)
+    suggested_label = fields.String(allow_none=True)
+
+
+class DestinationWriteSchema(ArgusSchema):
+    """The body of ``POST``/``PATCH notificationprofiles/destinations/`` (from a dict)."""
+
+    media = fields.String()
+    label = fields.String(allow_none=True)
+    settings = fields.Dict()
+
+
+class DuplicateSchema(ArgusSchema):
+    """``{"is_duplicate": bool}`` → the bool."""
+
+    is_duplicate = fields.Boolean(required=True)
+
+    def make_model(self, data: dict[str, Any]) -> bool:
+        duplicate: bool = data["is_duplicate"]
+        return duplicate
+
+
+class JsonSchemaSchema(ArgusSchema):
+    """``{"json_schema": {...}}`` → the JSON schema (a dict)."""
+
+    json_schema = fields.Dict(required=True)
+
+    def make_model(self, data: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = data["json_schema"]
+        return schema
+
+
+class NotificationProfileSchema(ArgusSchema):
+    """A notification profile as Argus returns it (timeslot, filters, destinations nested)."""
+
+    model = NotificationProfile
+
+    pk = fields.Integer(required=True)
+    name = fields.String(allow_none=True)
+    timeslot = fields.Nested(TimeslotSchema, required=True)
+    filters = fields.Nested(FilterSchema, many=True, required=True)
+    destinations = fields.Nested(DestinationSchema, many=True, required=True)
+    active = fields.Boolean(required=True)
+
+
+class NotificationProfileWriteSchema(ArgusSchema):
+    """The body of ``POST``/``PUT``/``PATCH notificationprofiles/`` (pks, from a dict).
+
+    A ``PATCH`` without ``timeslot`` crashes argus-server (HTML 500), so a
+    body without it is refused before sending.
+    """
+
+    name = fields.String(allow_none=True)
+    timeslot = fields.Integer()
+    filters = fields.List(fields.Integer())
+    destinations = fields.List(fields.Integer())
+    active = fields.Boolean()
+
+    def finish_body(self, body: dict[str, Any], original: Any) -> dict[str, Any]:
+        if "timeslot" not in body:
+            raise InvalidArgumentError(
+                "a notification profile body needs its timeslot (pk): argus-server answers a "
+                "profile update without one with a server error"
+            )
+        return body
+
+
+class PlannedMaintenanceSchema(ArgusSchema):
+    """A planned maintenance task as Argus returns it (year-9999 end = INFINITY)."""
+
+    model = PlannedMaintenance
+
+    pk = fields.Integer(required=True)
+    start_time = argus_fields.DateTime(required=True)
+    end_time = argus_fields.MaintenanceEndTime(required=True)
+    description = fields.String()
+    filters = fields.Nested(FilterSchema, many=True, required=True)
+    created_by = argus_fields.Actor()
+    created = argus_fields.DateTime()
+
+
+class PlannedMaintenanceWriteSchema(ArgusSchema):
+    """The body of ``POST``/``PATCH plannedmaintenance/`` (from a dict; filters as pks).
+
+    An ``end_time`` of INFINITY is sent as ``null`` (open-ended).
+    """
+
+    send_null = frozenset({"end_time"})
+
+    start_time = argus_fields.DateTime()
+    end_time = argus_fields.MaintenanceEndTime(allow_none=True)
+    description = fields.String()
+    filters = fields.List(fields.Integer())
+
+
+class PlannedMaintenancePutSchema(PlannedMaintenanceWriteSchema):
+    """The body of ``PUT plannedmaintenance/{pk}/``: ``end_time`` and ``filters`` required.
+
+    Argus resets the ``end_time`` a ``PUT`` leaves out to "never", so such a
+    body is refused before sending.
+    """
+
+    def finish_body(self, body: dict[str, Any], original: Any) -> dict[str, Any]:
+        missing = [key for key in ("end_time", "filters") if key not in body]
+        if missing:
+            raise InvalidArgumentError(
+                f"a PUT of a planned maintenance task needs {' and '.join(missing)}: Argus "
+                "makes a task without end_time open-ended (use PATCH to change some fields)"
+            )
+        return body
+
+
 incident = IncidentSchema()
 incident_patch = EditableIncidentSchema()
 incident_page = page_schema(incident)
@@ -470,3 +682,23 @@ user = UserSchema()
 credentials = CredentialsSchema()
 expiring_token = ExpiringTokenSchema()
 server_metadata = ServerMetadataSchema()
+incidents = IncidentSchema(many=True)
+timeslot = TimeslotSchema()
+timeslots = TimeslotSchema(many=True)
+filter_blob = FilterBlobSchema()
+notification_filter = FilterSchema()
+notification_filters = FilterSchema(many=True)
+medium = MediaSchema()
+media = MediaSchema(many=True)
+medium_json_schema = JsonSchemaSchema()
+destination = DestinationSchema()
+destinations = DestinationSchema(many=True)
+destination_write = DestinationWriteSchema()
+destination_duplicate = DuplicateSchema()
+notification_profile = NotificationProfileSchema()
+notification_profiles = NotificationProfileSchema(many=True)
+notification_profile_write = NotificationProfileWriteSchema()
+planned_maintenance = PlannedMaintenanceSchema()
+planned_maintenance_tasks = PlannedMaintenanceSchema(many=True)
+planned_maintenance_write = PlannedMaintenanceWriteSchema()
+planned_maintenance_put = PlannedMaintenancePutSchema()

@@ -37,7 +37,7 @@ import re
 import socket
 import ssl
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,7 +64,14 @@ from .exceptions import (
     url_path,
 )
 
-__all__ = ["DEFAULT_POOL_SIZE", "DEFAULT_TIMEOUT", "RetryPolicy", "Timeout", "Transport"]
+__all__ = [
+    "DEFAULT_POOL_SIZE",
+    "DEFAULT_TIMEOUT",
+    "Attempts",
+    "RetryPolicy",
+    "Timeout",
+    "Transport",
+]
 
 log = logging.getLogger("pyargus")
 # A library leaves output to the application: nothing reaches stderr unless logging is set up.
@@ -311,77 +318,105 @@ class Transport(RequestsClient):  # type: ignore[misc]  # (uplink is untyped)
     def _send_with_retries(
         self, method: str, url: str, extras: dict[str, Any]
     ) -> requests.Response:
-        policy = self.retry
-        idempotent = method in IDEMPOTENT_METHODS
-        where = f"{method} {url_path(url)}"
-        first = time.monotonic()
-        attempt = 0
+        attempts = Attempts(self.retry, method, url)
         while True:
-            attempt += 1
-            started = time.monotonic()
+            attempts.start()
             try:
                 response = self.session.request(method, url, **extras)
             except (requests.RequestException, TypeError, ValueError) as exc:
-                error, problem = _transport_error(exc, method, url, extras["timeout"], attempt)
-                if log.isEnabledFor(logging.DEBUG):
-                    elapsed = time.monotonic() - started
-                    log.debug("%s -> %s in %.3f s (attempt %d)", where, problem, elapsed, attempt)
-                if (
-                    error.retryable
-                    and (idempotent or not getattr(error, "sent", True))
-                    and self._backoff(policy, attempt, first, None, where, problem)
-                ):
-                    continue
-                raise error from exc
-            status = response.status_code
-            if log.isEnabledFor(logging.DEBUG):
-                elapsed = time.monotonic() - started
-                path = url_path(response.url or url)
-                log.debug(
-                    "%s %s -> %d in %.3f s (attempt %d)", method, path, status, elapsed, attempt
+                error, problem = _transport_error(
+                    exc, method, url, extras["timeout"], attempts.number
                 )
-            response.pyargus_attempts = attempt  # type: ignore[attr-defined]
-            if (
-                idempotent
-                and status in policy.statuses
-                and self._backoff(policy, attempt, first, response, where, f"status {status}")
-            ):
+                delay = attempts.after_error(error, problem)
+                if delay is None:
+                    raise error from exc
+                self._sleep(delay)
+                continue
+            status = response.status_code
+            delay = attempts.after_answer(status, response.headers, response.url or url)
+            response.pyargus_attempts = attempts.number  # type: ignore[attr-defined]
+            if delay is not None:
                 response.close()
+                self._sleep(delay)
                 continue
             if not 200 <= status < 300:
                 raise error_for_response(ErrorResponse.from_requests(response))
             return response
 
-    def _backoff(
-        self,
-        policy: RetryPolicy,
-        attempt: int,
-        first: float,
-        response: requests.Response | None,
-        where: str,
-        problem: str,
-    ) -> bool:
-        """Wait before attempt *attempt* + 1 and return true, or return false
-        if the policy's attempts or time are used up."""
-        if attempt >= policy.attempts:
-            return False
-        delay = None
-        if response is not None and response.status_code in (429, 503):
-            delay = parse_retry_after(response.headers.get("Retry-After"))
-        if delay is None:
-            delay = policy.delay(attempt)
-        if time.monotonic() + delay - first > policy.max_time:
-            return False
+
+class Attempts:
+    """The retry decisions for one request, free of I/O.
+
+    Both transports (:class:`Transport`, and the async one of
+    :mod:`pyargus.async_client`) run the same loop around it: :meth:`start`
+    before each attempt, then :meth:`after_error` or :meth:`after_answer`,
+    which log the attempt and return the seconds to wait before the next
+    one, or ``None`` to stop (raise the error, return the answer). The
+    waiting itself (``time.sleep`` or ``asyncio.sleep``) is the caller's.
+    """
+
+    __slots__ = ("first", "idempotent", "method", "number", "policy", "started", "where")
+
+    def __init__(self, policy: RetryPolicy, method: str, url: str) -> None:
+        self.policy = policy
+        self.method = method
+        self.idempotent = method in IDEMPOTENT_METHODS
+        self.where = f"{method} {url_path(url)}"
+        self.first = time.monotonic()
+        self.started = self.first
+        self.number = 0
+
+    def start(self) -> None:
+        """An attempt begins."""
+        self.number += 1
+        self.started = time.monotonic()
+
+    def after_error(self, error: ArgusError, problem: str) -> float | None:
+        """The attempt failed with *error* (no answer): the delay before a retry, or ``None``.
+
+        A request that may have reached the server (``sent``) is retried
+        only if it is idempotent.
+        """
+        if log.isEnabledFor(logging.DEBUG):
+            elapsed = time.monotonic() - self.started
+            log.debug("%s -> %s in %.3f s (attempt %d)", self.where, problem, elapsed, self.number)
+        if error.retryable and (self.idempotent or not getattr(error, "sent", True)):
+            return self._delay(None, problem)
+        return None
+
+    def after_answer(self, status: int, headers: Mapping[str, str], url: str) -> float | None:
+        """The server answered *status*: the delay before a retry, or ``None``."""
+        if log.isEnabledFor(logging.DEBUG):
+            elapsed = time.monotonic() - self.started
+            log.debug(
+                "%s %s -> %d in %.3f s (attempt %d)",
+                self.method,
+                url_path(url),
+                status,
+                elapsed,
+                self.number,
+            )
+        if self.idempotent and status in self.policy.statuses:
+            retry_after = headers.get("Retry-After") if status in (429, 503) else None
+            return self._delay(parse_retry_after(retry_after), f"status {status}")
+        return None
+
+    def _delay(self, retry_after: float | None, problem: str) -> float | None:
+        policy = self.policy
+        if self.number >= policy.attempts:
+            return None
+        delay = policy.delay(self.number) if retry_after is None else retry_after
+        if time.monotonic() + delay - self.first > policy.max_time:
+            return None
         log.warning(
             "%s: %s; retry %d of %d in %.1f s",
-            where,
+            self.where,
             problem,
-            attempt,
+            self.number,
             policy.attempts - 1,
             delay,
         )
-        self._sleep(delay)
-        return True
+        return delay
 
 
 def _transport_error(

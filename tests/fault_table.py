@@ -3,6 +3,7 @@
 Run from the top of the repository::
 
     python -m tests.fault_table > faults.md
+    python -m tests.fault_table --async > faults-async.md   # the same, with AsyncClient
 
 Every fault is served by a :class:`~tests.faults.FaultServer` on 127.0.0.1
 to a :class:`~pyargus.client.Client` with the default retry policy (3
@@ -14,6 +15,7 @@ client counts them, and requests the server read), and the time taken.
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import ssl
 import subprocess
@@ -63,7 +65,13 @@ def bad_metadata(client: Client) -> Any:
     return client.post_incident(Incident(start_time=START, metadata={"at": START}))
 
 
-def measure(url: str, call: Callable[[Client], Any], **kwargs: Any) -> tuple[str, str, int, float]:
+#: ``python -m tests.fault_table --async``: the same faults through AsyncClient.
+ASYNC = "--async" in sys.argv
+
+
+def measure(url: str, call: Callable[[Any], Any], **kwargs: Any) -> tuple[str, str, int, float]:
+    if ASYNC:
+        return asyncio.run(_ameasure(url, call, **kwargs))
     client = Client(url + "/api/v2/", TOKEN, **kwargs)
     started = time.monotonic()
     try:
@@ -75,6 +83,22 @@ def measure(url: str, call: Callable[[Client], Any], **kwargs: Any) -> tuple[str
     elapsed = time.monotonic() - started
     client.close()
     return outcome, retryable, attempts, elapsed
+
+
+async def _ameasure(
+    url: str, call: Callable[[Any], Any], **kwargs: Any
+) -> tuple[str, str, int, float]:
+    from pyargus.async_client import AsyncClient
+
+    async with AsyncClient(url + "/api/v2/", TOKEN, **kwargs) as client:
+        started = time.monotonic()
+        try:
+            await call(client)
+            outcome, retryable, attempts = "ok", "", -1
+        except ArgusError as error:
+            outcome = f"`{type(error).__name__}`: {error}"
+            retryable, attempts = ("yes" if error.retryable else "no"), error.attempts
+        return outcome, retryable, attempts, time.monotonic() - started
 
 
 def row(fault: str, call: Callable, result: tuple[str, str, int, float], seen: Any = "") -> None:

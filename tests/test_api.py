@@ -145,6 +145,13 @@ ROOT = API.rsplit("api/v2/", 1)[0]
         ("retrieve_user", (3,), "GET", API + "auth/users/3/"),
         ("retrieve_metadata", (), "GET", ROOT + "api/"),
         ("health_check", (), "GET", ROOT + ".still-alive/"),
+        (
+            "patch_incident_acknowledgement",
+            (5, 7, {"expiration": None}),
+            "PATCH",
+            API + "incidents/5/acks/7/",
+        ),
+        ("patch_source_system", (2, {"name": "n"}), "PATCH", API + "incidents/sources/2/"),
     ],
 )
 def test_incident_side_declarations_send_the_right_request(
@@ -157,3 +164,72 @@ def test_incident_side_declarations_send_the_right_request(
     request = requests_mock.last_request
     assert (request.method, request.url) == (method, url)
     assert request.headers["Authorization"] == f"Token {TOKEN}"
+
+
+NP = API + "notificationprofiles/"
+PM = API + "plannedmaintenance/"
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "method", "url"),
+    [
+        ("list_notification_profiles", (), "GET", NP),
+        ("create_notification_profile", ({"timeslot": 1, "filters": [1]},), "POST", NP),
+        ("retrieve_notification_profile", (3,), "GET", NP + "3/"),
+        ("replace_notification_profile", (3, {"timeslot": 1, "filters": [1]}), "PUT", NP + "3/"),
+        ("update_notification_profile", (3, {"timeslot": 1}), "PATCH", NP + "3/"),
+        ("delete_notification_profile", (3,), "DELETE", NP + "3/"),
+        ("list_notification_profile_incidents", (3,), "GET", NP + "3/incidents/"),
+        ("preview_notification_profile", ({"open": True},), "POST", NP + "preview/"),
+        ("preview_filter", ({"open": True},), "POST", NP + "filterpreview/"),
+        ("list_timeslots", (), "GET", NP + "timeslots/"),
+        ("create_timeslot", ({"name": "t", "time_recurrences": []},), "POST", NP + "timeslots/"),
+        ("retrieve_timeslot", (4,), "GET", NP + "timeslots/4/"),
+        (
+            "replace_timeslot",
+            (4, {"name": "t", "time_recurrences": []}),
+            "PUT",
+            NP + "timeslots/4/",
+        ),
+        ("update_timeslot", (4, {"name": "t"}), "PATCH", NP + "timeslots/4/"),
+        ("delete_timeslot", (4,), "DELETE", NP + "timeslots/4/"),
+        ("list_filters", (), "GET", NP + "filters/"),
+        ("create_filter", ({"name": "f", "filter": {}},), "POST", NP + "filters/"),
+        ("retrieve_filter", (5,), "GET", NP + "filters/5/"),
+        ("replace_filter", (5, {"name": "f"}), "PUT", NP + "filters/5/"),
+        ("update_filter", (5, {"name": "f"}), "PATCH", NP + "filters/5/"),
+        ("delete_filter", (5,), "DELETE", NP + "filters/5/"),
+        ("list_destinations", (), "GET", NP + "destinations/"),
+        ("create_destination", ({"media": "email", "settings": {}},), "POST", NP + "destinations/"),
+        ("retrieve_destination", (6,), "GET", NP + "destinations/6/"),
+        ("update_destination", (6, {"label": "x"}), "PATCH", NP + "destinations/6/"),
+        ("delete_destination", (6,), "DELETE", NP + "destinations/6/"),
+        ("retrieve_destination_duplicate", (6,), "GET", NP + "destinations/6/duplicate/"),
+        ("list_media", (), "GET", NP + "media/"),
+        ("retrieve_medium", ("email",), "GET", NP + "media/email/"),
+        ("retrieve_medium_json_schema", ("email",), "GET", NP + "media/email/json_schema/"),
+        ("list_planned_maintenance", (), "GET", PM),
+        ("create_planned_maintenance", ({"filters": [1], "end_time": None},), "POST", PM),
+        ("retrieve_planned_maintenance", (7,), "GET", PM + "7/"),
+        ("replace_planned_maintenance", (7, {"filters": [1], "end_time": None}), "PUT", PM + "7/"),
+        ("update_planned_maintenance", (7, {"description": "d"}), "PATCH", PM + "7/"),
+        ("delete_planned_maintenance", (7,), "DELETE", PM + "7/"),
+    ],
+)
+def test_end_user_declarations_send_the_right_request(api, requests_mock, name, args, method, url):
+    requests_mock.register_uri(method, url, status_code=599)
+    with pytest.raises(ServerError):
+        getattr(api, name)(*args)
+    request = requests_mock.last_request
+    assert (request.method, request.url) == (method, url)
+    if request.body:
+        assert request.headers["Content-Type"] == "application/json"
+        assert request.json() == args[-1]
+
+
+def test_all_36_end_user_declarations_are_inherited():
+    from pyargus.enduser_api import EndUserAPI
+
+    own = dict(uplink.helpers.get_api_definitions(EndUserAPI))
+    assert len(own) == 36
+    assert set(own) <= dict(DECLARATIONS).keys()

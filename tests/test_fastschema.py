@@ -411,7 +411,7 @@ def test_the_off_switch_loads_everything_with_marshmallow(tmp_path):
         "incident = schemas.incident.load(incident_json(pk=7))\n"
         "print(incident.pk, incident.tags['host'])\n"
     )
-    env = {**os.environ, "PYARGUS_FAST_LOAD": "0"}
+    env = {**os.environ, "PYARGUS_FAST": "0"}
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     done = subprocess.run(
         [sys.executable, "-c", code], env=env, cwd=root, capture_output=True, text=True

@@ -19,6 +19,7 @@ from .. import checks
 from ..exceptions import InsecureTokenWarning, InvalidArgumentError
 
 if TYPE_CHECKING:
+    from ..async_client import AsyncClient
     from ..client import Client
     from ..transport import Timeout
 
@@ -62,13 +63,32 @@ class ArgusConfig:
         from ..client import Client
 
         cls = Client if client_class is None else client_class
+        return cls(self.url, self.token, **self._client_arguments(overrides))
+
+    def async_client(
+        self, *, client_class: type[AsyncClient] | None = None, **overrides: Any
+    ) -> AsyncClient:
+        """An :class:`~pyargus.async_client.AsyncClient` with these settings.
+
+        It can be made outside a running event loop; close it with
+        ``await client.aclose()`` or use it in ``async with``.
+
+        :param overrides: other :class:`~pyargus.async_client.AsyncClient`
+            arguments (an aiohttp ``session=``, or ``timeout=`` etc.).
+        """
+        from ..async_client import AsyncClient
+
+        cls = AsyncClient if client_class is None else client_class
+        return cls(self.url, self.token, **self._client_arguments(overrides))
+
+    def _client_arguments(self, overrides: Mapping[str, Any]) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "timeout": self.timeout,
             "retries": self.retries,
             "verify": self.verify,
         }
         kwargs.update(overrides)
-        return cls(self.url, self.token, **kwargs)
+        return kwargs
 
 
 def api_root(url: Any) -> str:

@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # for type checkers; at run time, __getattr__ below imports t
     from .external import external_server_from_env
     from .server import (
         ADMIN_USERNAME,
+        END_USERS,
         OTHER_SOURCE_NAME,
         SOURCE_NAME,
         SOURCE_TYPE,
@@ -49,6 +50,7 @@ _LAZY = {
     "ADMIN_USERNAME": "server",
     "DEFAULT_ARGUS_VERSION": "defaults",
     "DEFAULT_TIME_ZONE": "defaults",
+    "END_USERS": "server",
     "OTHER_SOURCE_NAME": "server",
     "PINS": "venv",
     "SOURCE_NAME": "server",
@@ -65,6 +67,7 @@ __all__ = [
     "ADMIN_USERNAME",
     "DEFAULT_ARGUS_VERSION",
     "DEFAULT_TIME_ZONE",
+    "END_USERS",
     "OTHER_SOURCE_NAME",
     "PINS",
     "SOURCE_NAME",

@@ -6,7 +6,8 @@ its settings module and runs::
 
     python _seed.py CONFIG.json RESULT.json
 
-CONFIG holds the user names, passwords and the source type; RESULT gets
+CONFIG holds the user names, passwords and the source type (and the end
+users, with their e-mail and staff flag); RESULT gets
 the primary keys and the API tokens. The tokens are knox tokens without an
 expiry, created directly in the database, so they stay valid in every copy
 of the database made from the seeded one.
@@ -48,6 +49,19 @@ def seed(config: dict[str, Any]) -> dict[str, Any]:
         "admin_token": AuthToken.objects.create(admin, expiry=None)[1],
         "sources": [],
     }
+    result["users"] = {}
+    for role, user_config in config.get("users", {}).items():
+        user = user_model.objects.create_user(
+            user_config["username"],
+            user_config["email"],
+            config["user_password"],
+            is_staff=user_config.get("is_staff", False),
+        )
+        result["users"][role] = {
+            "username": user.username,
+            "pk": user.pk,
+            "token": AuthToken.objects.create(user, expiry=None)[1],
+        }
     for name in config["sources"]:
         call_command("create_source", name, source_type=config["source_type"], stdout=out)
         source = SourceSystem.objects.get(name=name, type__name=config["source_type"])

@@ -2,7 +2,9 @@
 
 Set ``PYARGUS_TEST_API_URL`` and ``PYARGUS_TEST_SOURCE_TOKEN`` (and, for the
 tests that need them, ``PYARGUS_TEST_OTHER_SOURCE_TOKEN`` and
-``PYARGUS_TEST_ADMIN_TOKEN``). The names and primary keys of the source
+``PYARGUS_TEST_ADMIN_TOKEN``; ``PYARGUS_TEST_ENDUSER_TOKEN``,
+``PYARGUS_TEST_SECOND_ENDUSER_TOKEN`` and ``PYARGUS_TEST_STAFF_TOKEN`` for
+the end-user tests). The names and primary keys of the source
 systems are looked up through the API when the tokens allow it.
 """
 
@@ -26,6 +28,9 @@ ENV_TOKENS: Mapping[str, str] = {
     "source": "PYARGUS_TEST_SOURCE_TOKEN",
     "other_source": "PYARGUS_TEST_OTHER_SOURCE_TOKEN",
     "admin": "PYARGUS_TEST_ADMIN_TOKEN",
+    "enduser": "PYARGUS_TEST_ENDUSER_TOKEN",
+    "second_enduser": "PYARGUS_TEST_SECOND_ENDUSER_TOKEN",
+    "staff": "PYARGUS_TEST_STAFF_TOKEN",
 }
 
 
@@ -62,8 +67,9 @@ def _lookup(api_url: str, tokens: Mapping[str, str | None]) -> dict[str, Any]:
                 usernames[role] = _get(api_url + "auth/user/", token)["username"]
             except (OSError, ValueError, KeyError, TypeError):
                 continue
-    if "admin" in usernames:
-        found["admin_username"] = usernames["admin"]
+    for role in ("admin", "enduser", "second_enduser", "staff"):
+        if role in usernames:
+            found[f"{role}_username"] = usernames[role]
     try:
         sources = _get(api_url + "incidents/sources/", tokens["source"])
     except (OSError, ValueError):
@@ -104,6 +110,9 @@ def external_server_from_env(environ: Mapping[str, str] | None = None) -> Server
         source_token=str(tokens["source"]),
         other_source_token=tokens["other_source"],
         admin_token=tokens["admin"],
+        enduser_token=tokens["enduser"],
+        second_enduser_token=tokens["second_enduser"],
+        staff_token=tokens["staff"],
         external=True,
         **found,
     )

@@ -10,7 +10,7 @@ import contextlib
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ import pytest
 from .defaults import DEFAULT_ARGUS_VERSION, DEFAULT_TIME_ZONE, ENV_API_URL
 
 if TYPE_CHECKING:
+    from pyargus.async_client import AsyncClient
     from pyargus.client import Client
 
     from .server import ArgusServer, ServerInfo
@@ -190,6 +191,56 @@ def argus_other_source_client(argus_server: ServerInfo) -> Iterator[Client]:
 def argus_admin_client(argus_server: ServerInfo) -> Iterator[Client]:
     """A client of ``argus_server.admin_username``: a superuser without a source system."""
     with _client(argus_server, "admin") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_enduser_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of ``argus_server.enduser_username``: a plain end user (not staff)."""
+    with _client(argus_server, "enduser") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_second_enduser_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of a second plain end user, ``argus_server.second_enduser_username``."""
+    with _client(argus_server, "second_enduser") as client:
+        yield client
+
+
+@pytest.fixture
+def argus_staff_client(argus_server: ServerInfo) -> Iterator[Client]:
+    """A client of ``argus_server.staff_username``: staff (planned maintenance), not superuser."""
+    with _client(argus_server, "staff") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def argus_api_url(argus_server: ServerInfo) -> str:
+    """The API root of the session's Argus server, ``http://.../api/v2/``.
+
+    The name and meaning of pytest-argus-server's fixture (session-scoped),
+    so that test suites written for it run on this plugin unchanged.
+    """
+    return argus_server.api_url
+
+
+@pytest.fixture(scope="session")
+def argus_source_system_token(argus_server: ServerInfo) -> str:
+    """The API token of a source system (``argus_server.source_name``), for the session.
+
+    As pytest-argus-server's fixture of that name.
+    """
+    return argus_server.source_token
+
+
+@pytest.fixture
+async def argus_async_client(argus_server: ServerInfo) -> AsyncIterator[AsyncClient]:
+    """An :class:`pyargus.async_client.AsyncClient` of the source system
+    ``argus_server.source_name`` (needs pytest-asyncio and the ``async`` extra)."""
+    from pyargus.async_client import AsyncClient
+
+    async with AsyncClient(argus_server.api_url, argus_server.source_token) as client:
         yield client
 
 

@@ -54,6 +54,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ADMIN_USERNAME",
     "DEFAULT_TIME_ZONE",
+    "END_USERS",
     "OTHER_SOURCE_NAME",
     "SOURCE_NAME",
     "SOURCE_TYPE",
@@ -71,14 +72,23 @@ OTHER_SOURCE_NAME = "othersource"
 SOURCE_TYPE = "pyargus"
 #: An end user who is a superuser and has no source system.
 ADMIN_USERNAME = "admin"
+#: The other users, by role: plain end users (``enduser``, and
+#: ``second_enduser`` to prove that each sees only their own notification
+#: config) and a staff user who is not a superuser (``staff``: planned
+#: maintenance). Each has an e-mail address, hence a managed e-mail destination.
+END_USERS = {
+    "enduser": {"username": "alice", "email": "alice@example.org"},
+    "second_enduser": {"username": "bob", "email": "bob@example.org"},
+    "staff": {"username": "staffer", "email": "staffer@example.org", "is_staff": True},
+}
 
 #: Bumped when the seeded data changes, so that old golden clusters are not used.
-SEED_VERSION = 1
+SEED_VERSION = 2
 _DATABASE = "argus"
 _TEMPLATE = "argus_template"
 #: A ready copy of the template, renamed into place by the next reset.
 _SPARE = "argus_spare"
-_ROLES = ("source", "other_source", "admin")
+_ROLES = ("source", "other_source", "admin", *END_USERS)
 
 _SETTINGS = '''\
 """Django settings of a test Argus server, written by pyargus.testing."""
@@ -138,8 +148,11 @@ class ServerInfo:
     :ivar api_url: the API v2 root, ending in ``/api/v2/``.
     :ivar source_token: token of the source system *source_name*.
     :ivar other_source_token: token of a second source system.
-    :ivar admin_token: token of an end user who is a superuser and has no
-        source system.
+    :ivar admin_token: token of an end user who is a superuser (and staff)
+        and has no source system.
+    :ivar enduser_token: token of a plain end user (not staff), *enduser_username*.
+    :ivar second_enduser_token: token of a second plain end user.
+    :ivar staff_token: token of a staff user who is not a superuser.
     :ivar external: whether this is an existing server (from the
         ``PYARGUS_TEST_*`` environment variables) rather than one started by
         the harness; an external one cannot be reset.
@@ -159,6 +172,14 @@ class ServerInfo:
     admin_password: str | None = field(default=None, repr=False)
     #: Password of both source systems' users (servers started by the harness only).
     source_password: str | None = field(default=None, repr=False)
+    enduser_token: str | None = field(default=None, repr=False)
+    second_enduser_token: str | None = field(default=None, repr=False)
+    staff_token: str | None = field(default=None, repr=False)
+    enduser_username: str | None = None
+    second_enduser_username: str | None = None
+    staff_username: str | None = None
+    #: Password of the end users and the staff user (servers started by the harness only).
+    user_password: str | None = field(default=None, repr=False)
     #: The server's ``TIME_ZONE`` (``None`` if unknown).
     time_zone: str | None = None
     argus_version: str | None = None
@@ -171,7 +192,8 @@ class ServerInfo:
         return self.api_url[: index + 1] if index != -1 else self.api_url
 
     def token(self, role: str = "source") -> str:
-        """The token of *role*: ``"source"``, ``"other_source"`` or ``"admin"``.
+        """The token of *role*: ``"source"``, ``"other_source"``, ``"admin"``,
+        ``"enduser"``, ``"second_enduser"`` or ``"staff"``.
 
         :raises HarnessError: if this server has no token for *role*.
         """
@@ -426,6 +448,12 @@ class ArgusServer:
             source_password=seeded["source_password"],
             time_zone=self.time_zone,
             argus_version=self.version,
+            user_password=seeded["user_password"],
+            **{
+                f"{role}_{key}": user[key]
+                for role, user in seeded["users"].items()
+                for key in ("token", "username")
+            },
         )
         self._prepare_spare()  # for the first reset
 
@@ -488,6 +516,8 @@ class ArgusServer:
             "source_password": secrets.token_urlsafe(16),
             "sources": [SOURCE_NAME, OTHER_SOURCE_NAME],
             "source_type": SOURCE_TYPE,
+            "users": END_USERS,
+            "user_password": secrets.token_urlsafe(16),
         }
         config_file = self.rundir / "seed-config.json"
         result_file = self.rundir / "seed-result.json"
@@ -509,6 +539,7 @@ class ArgusServer:
         seeded: dict[str, Any] = json.loads(result_file.read_text())
         seeded["admin_password"] = config["admin_password"]
         seeded["source_password"] = config["source_password"]
+        seeded["user_password"] = config["user_password"]
         cluster.sql(f"CREATE DATABASE {_TEMPLATE} TEMPLATE {_DATABASE}")
 
         # A clean shutdown, then keep a copy: later starts begin from it.
