@@ -335,6 +335,31 @@ def build_parser() -> argparse.ArgumentParser:
         help="keep sending one every SECONDS until interrupted",
     )
 
+    notes = group("notifications", "notification config as code (pyargus.config)")
+    for verb, help in (
+        ("plan", "show what apply would change in your notification profiles (only reads)"),
+        ("apply", "make your timeslots, filters, destinations and profiles what FILE says"),
+    ):
+        p = leaf(notes, verb, f"notifications_{verb}", help)
+        p.add_argument("file", metavar="FILE", help="a YAML (needs PyYAML) or JSON config")
+        p.add_argument(
+            "--prune",
+            nargs="?",
+            const="all",
+            metavar="KIND,...",
+            help="also delete what FILE does not declare: all kinds, or some of "
+            "notification_profile, filter, destination, timeslot",
+        )
+        p.add_argument(
+            "--server-timezone",
+            metavar="ZONE",
+            help="the Argus server's TIME_ZONE (else the file's server_timezone)",
+        )
+        if verb == "plan":
+            p.add_argument(
+                "--detailed-exitcode", action="store_true", help="exit 3 if there are changes"
+            )
+
     p = leaf(
         nouns,
         "sync",

@@ -375,6 +375,51 @@ def heartbeat(ctx: Context, args: argparse.Namespace) -> int:
     return 0  # pragma: no cover - only an interrupt or an error ends it
 
 
+# notifications
+
+
+def _notification_config(ctx: Context, args: argparse.Namespace) -> tuple[Any, Any]:
+    """The checked config of FILE and the ``prune=`` argument (nothing sent yet)."""
+    from .. import config
+
+    prune: bool | list[str] = False
+    if args.prune == "all":
+        prune = True
+    elif args.prune is not None:
+        prune = [kind.strip() for kind in args.prune.split(",")]
+    try:
+        checked = config.load_config_file(args.file)
+    except ImportError as exc:  # a YAML file without PyYAML
+        raise UsageError(f"{args.file}: {exc}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+    return checked, prune
+
+
+def notifications_plan(ctx: Context, args: argparse.Namespace) -> int:
+    from .. import config
+
+    checked, prune = _notification_config(ctx, args)
+    plan = config.plan(ctx.client, checked, prune=prune, server_timezone=args.server_timezone)
+    ctx.out.data(plan.as_dict(), str(plan))
+    return 3 if plan.has_changes and args.detailed_exitcode else 0
+
+
+def notifications_apply(ctx: Context, args: argparse.Namespace) -> int:
+    from .. import config
+
+    checked, prune = _notification_config(ctx, args)
+    ctx.out.progress(f"applying {args.file}…")
+    try:
+        done = config.apply(ctx.client, checked, prune=prune, server_timezone=args.server_timezone)
+    except config.ApplyError as exc:
+        for change in exc.done:
+            ctx.out.note(f"done before the error: {change.describe()}")
+        raise
+    ctx.out.data(done.as_dict(), str(done))
+    return 0
+
+
 def _local(when: datetime) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
 
@@ -399,4 +444,6 @@ COMMANDS: dict[str, Command] = {
     "sources_types": sources_types,
     "heartbeat": heartbeat,
     "sync": sync,
+    "notifications_plan": notifications_plan,
+    "notifications_apply": notifications_apply,
 }

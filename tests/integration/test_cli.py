@@ -494,3 +494,51 @@ def test_python_m_pyargus_runs_the_commands(env: dict[str, str]) -> None:
         check=False,
     )
     assert done.returncode == 0 and json.loads(done.stdout)["ok"] is True
+
+
+# notifications (pyargus.config)
+
+
+def test_notifications_plan_apply_and_plan_again(
+    argus: Argus, argus_server: ServerInfo, tmp_path: Path, argus_admin_client: Client
+) -> None:
+    name = f"cli {uuid.uuid4().hex[:8]}"
+    file = tmp_path / "notifications.json"
+    file.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "timezone": "Europe/Oslo",
+                "server_timezone": argus_server.time_zone or "Europe/Oslo",
+                "timeslots": {
+                    f"{name} hours": {
+                        "recurrences": [{"days": ["mon", "fri"], "start": "08:00", "end": "16:00"}]
+                    }
+                },
+                "filters": {f"{name} critical": {"filter": {"open": True, "maxlevel": 2}}},
+                "notification_profiles": {
+                    f"{name} ops": {
+                        "timeslot": f"{name} hours",
+                        "filters": [f"{name} critical"],
+                        "destinations": [],
+                    }
+                },
+            }
+        )
+    )
+    admin = {"ARGUS_TOKEN": argus_server.token("admin")}
+    done = argus("notifications", "plan", str(file), "--detailed-exitcode", **admin)
+    assert done.returncode == 3, done.stderr
+    assert "3 to create, 0 to update, 0 to delete" in done.stdout
+    assert f'+ create notification profile "{name} ops"' in done.stdout
+    assert name not in str([p.name for p in argus_admin_client.get_timeslots()])  # only read
+    done = argus("notifications", "apply", str(file), "-o", "json", **admin)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["applied"] is True
+    assert f"{name} hours" in [t.name for t in argus_admin_client.get_timeslots()]
+    again = argus("notifications", "plan", str(file), "--detailed-exitcode", "-o", "json", **admin)
+    assert again.returncode == 0 and json.loads(again.stdout)["changes"] == []
+    bad = argus(
+        "notifications", "plan", str(file), "--prune", "bogus", ARGUS_URL="http://127.0.0.1:9/"
+    )
+    assert bad.returncode == 2 and "bogus" in bad.stderr  # before any request
