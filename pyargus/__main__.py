@@ -1,0 +1,8 @@
+"""``python -m pyargus``: the ``argus`` command (see :mod:`pyargus.cli`)."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
