@@ -148,7 +148,7 @@ class TagList(fields.Field[Tags]):
             return self._deserialize(value, None, None)
         except (KeyError, AttributeError):
             raise Fallback from None
-        return _trusted_tags(pairs)
+        return _trusted_tags(tuple(pairs))
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Tags:
         if not isinstance(value, list):

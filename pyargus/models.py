@@ -13,7 +13,8 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
-from typing import Any, ClassVar, Final, Generic, TypeVar, overload
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
 
 from .exceptions import BulkError, InvalidArgumentError, InvalidTagError
 
@@ -199,20 +200,23 @@ class Tags(MutableMapping[str, str]):
     'a'
     """
 
+    # An immutable tuple, replaced on every change: a loaded incident's
+    # snapshot (see Incident.changed_fields) shares it without copying, and the
+    # garbage collector stops tracking it (only strings inside).
     __slots__ = ("_pairs",)
 
     def __init__(self, tags: TagsInput = None, /, **kwargs: Any) -> None:
-        self._pairs: list[tuple[str, str]] = []
+        self._pairs: tuple[tuple[str, str], ...] = ()
         if tags is not None:
             self.extend(tags)
         if kwargs:
             self.extend(kwargs)
 
     @classmethod
-    def _trusted(cls, pairs: list[tuple[str, str]]) -> Tags:
+    def _trusted(cls, pairs: Iterable[tuple[str, str]]) -> Tags:
         """Build from pairs that need no checking (decoded from Argus)."""
         tags = cls.__new__(cls)
-        tags._pairs = pairs
+        tags._pairs = tuple(pairs)  # a tuple is taken as it is, not copied
         return tags
 
     # Mapping protocol: one entry per key, the last value wins.
@@ -225,13 +229,12 @@ class Tags(MutableMapping[str, str]):
     def __setitem__(self, key: str, value: Any) -> None:
         check_tag_key(key)
         values = value if isinstance(value, (list, tuple)) else [value]
-        del_pairs = [p for p in self._pairs if p[0] != key]
-        self._pairs = del_pairs
+        self._pairs = tuple([p for p in self._pairs if p[0] != key])
         for v in values:
             self.add(key, v)
 
     def __delitem__(self, key: str) -> None:
-        pairs = [p for p in self._pairs if p[0] != key]
+        pairs = tuple([p for p in self._pairs if p[0] != key])
         if len(pairs) == len(self._pairs):
             raise KeyError(key)
         self._pairs = pairs
@@ -258,7 +261,7 @@ class Tags(MutableMapping[str, str]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"Tags({self._pairs!r})"
+        return f"Tags({list(self._pairs)!r})"
 
     # Multi-value API.
     def add(self, key: str, value: Any) -> None:
@@ -266,7 +269,7 @@ class Tags(MutableMapping[str, str]):
         check_tag_key(key)
         pair = (key, _tag_value(key, value))
         if pair not in self._pairs:
-            self._pairs.append(pair)
+            self._pairs += (pair,)
 
     def extend(self, tags: TagsLike) -> None:
         """Add every tag of *tags* (a mapping, a dict of lists or pairs)."""
@@ -317,7 +320,7 @@ class Tags(MutableMapping[str, str]):
         return [f"{k}={v}" for k, v in self._pairs]
 
     def copy(self) -> Tags:
-        return Tags._trusted(list(self._pairs))
+        return Tags._trusted(self._pairs)
 
     def to_dict(self) -> dict[str, str | list[str]]:
         """A plain dict: one value per key, a list where a key repeats."""
@@ -341,8 +344,10 @@ class Fetched(Generic[T]):
     it (as a Django model's ``pk`` before saving): read it from what the client
     returns. See :doc:`/typing`.
 
-    At run time it reads and writes the instance's ``__dict__``, like a plain
-    dataclass field.
+    At run time it is a non-data descriptor: the value lives in the
+    instance's ``__dict__``, read and written as a plain dataclass field's
+    (``__get__`` only answers for a field never set). ``__set__`` exists for
+    type checkers only, so that ``__init__`` accepts ``None``.
     """
 
     __slots__ = ("name",)
@@ -362,8 +367,9 @@ class Fetched(Generic[T]):
         value: T | None = obj.__dict__.get(self.name)
         return value
 
-    def __set__(self, obj: object, value: T | None) -> None:
-        obj.__dict__[self.name] = value
+    if TYPE_CHECKING:
+
+        def __set__(self, obj: object, value: T | None) -> None: ...
 
 
 class TagsField(Fetched[Tags]):
@@ -443,9 +449,11 @@ class Incident:
     acked: bool | None = None
     metadata: Any = None
 
-    # The tracked fields (editable and fixed) as read from Argus, by name (None
+    # The tracked fields (_TRACKED_FIELDS, in that order) as read from Argus (None
     # for incidents built by the caller): update_incident() sends only what differs.
-    _loaded: ClassVar[dict[str, Any] | None] = None
+    # A tuple, not a dict: per loaded incident one small container, which the
+    # garbage collector soon stops tracking (a listing keeps thousands).
+    _loaded: ClassVar[tuple[Any, ...] | None] = None
 
     def __post_init__(self) -> None:
         if self.level is not None:
@@ -457,7 +465,7 @@ class Incident:
         For an incident read from Argus: those changed since. For one built
         by the caller: those that are not ``None``.
         """
-        loaded = self._loaded
+        loaded = self._loaded_by_name()
         if loaded is None:
             return {
                 name: getattr(self, name)
@@ -469,7 +477,7 @@ class Incident:
             value = getattr(self, name)
             old = loaded[name]
             if name == "tags" and old is not None:
-                old = Tags._trusted(list(old))
+                old = Tags._trusted(old)
             if value is not None and value != old:
                 changed[name] = value
         return changed
@@ -477,11 +485,16 @@ class Incident:
     def _mark_loaded(self) -> None:
         """Remember the tracked values as read from Argus (see :meth:`changed_fields`)."""
         values = self.__dict__
-        loaded = {name: values[name] for name in _TRACKED_FIELDS}
-        tags = loaded["tags"]
-        loaded["tags"] = tuple(tags._pairs) if tags is not None else None
-        loaded["metadata"] = _copy_json(loaded["metadata"])
-        values["_loaded"] = loaded
+        tags = values["tags"]
+        values["_loaded"] = (
+            *_get_immutable_tracked(values),
+            None if tags is None else tags._pairs,  # an immutable tuple: shared, not copied
+            _copy_json(values["metadata"]),
+        )
+
+    def _loaded_by_name(self) -> dict[str, Any] | None:
+        loaded = self._loaded
+        return None if loaded is None else dict(zip(_TRACKED_FIELDS, loaded, strict=True))
 
     def changed_fixed_fields(self) -> list[str]:
         """The fields that cannot be changed after creation but were changed here.
@@ -491,7 +504,7 @@ class Incident:
         are the caller's to change locally). For one built by the caller: those
         and the other server-owned fields that are not ``None``.
         """
-        loaded = self._loaded
+        loaded = self._loaded_by_name()
         if loaded is None:
             return [name for name in _SERVER_OWNED_FIELDS if getattr(self, name) is not None]
         return [name for name in _FIXED_FIELDS if getattr(self, name) != loaded[name]]
@@ -502,7 +515,17 @@ _FIXED_FIELDS = ("start_time", "end_time", "source_incident_id")
 #: Fields Argus owns or computes: never sent by an update.
 _SERVER_OWNED_FIELDS = (*_FIXED_FIELDS, "source", "stateful", "open", "acked")
 #: What a loaded incident remembers (update_incident() compares with it).
-_TRACKED_FIELDS = (*EDITABLE_INCIDENT_FIELDS, *_FIXED_FIELDS)
+_TRACKED_FIELDS = (
+    *(
+        name
+        for name in (*EDITABLE_INCIDENT_FIELDS, *_FIXED_FIELDS)
+        if name not in ("tags", "metadata")
+    ),
+    "tags",
+    "metadata",
+)
+#: The tracked fields whose values are immutable, read in one C call.
+_get_immutable_tracked = itemgetter(*_TRACKED_FIELDS[:-2])
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
