@@ -9,7 +9,8 @@ same calls (the async client's declarations are coroutine functions and
 its listings :class:`~pyargus.pagination.AsyncListing`).
 
 The flows of the client itself are here: finding the source system a
-token belongs to. Bulk operations are flows of :mod:`pyargus.bulk`.
+token belongs to, and the end-user checks that need a listing before a
+write. Bulk operations are flows of :mod:`pyargus.bulk`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,31 @@ from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .exceptions import ArgusError, ErrorResponse, NotFoundError, NotSourceSystemError, url_path
+from . import checks
+from .exceptions import (
+    ArgusError,
+    AuthError,
+    ErrorResponse,
+    InvalidArgumentError,
+    NotFoundError,
+    NotSourceSystemError,
+    url_path,
+)
 
 if TYPE_CHECKING:
-    from .models import Incident, Page, SourceSystem, User
+    from .models import Filter, Incident, Page, SourceSystem, User
 
-__all__ = ["Call", "Collect", "Flow", "arun", "my_source_system", "not_source_system", "run"]
+__all__ = [
+    "Call",
+    "Collect",
+    "Flow",
+    "arun",
+    "my_source_system",
+    "not_source_system",
+    "refuse_filter_name",
+    "refuse_others_objects",
+    "run",
+]
 
 T = TypeVar("T")
 
@@ -128,3 +148,37 @@ def not_source_system(api_root_url: str, query: str) -> NotSourceSystemError:
         "incidents as its own: use a source system's token (or get_incidents() for all "
         "incidents)",
     )
+
+
+# End-user checks that need a listing (Argus does not check, or fails with a 500)
+
+
+def refuse_filter_name(api: Any, name: str, pk: int | None) -> Flow[None]:
+    """Raise if the user has a filter named *name* other than *pk* (Argus: a 500).
+
+    ``GET notificationprofiles/filters/`` lists others' public filters too:
+    only a filter the user may read (``GET .../filters/{pk}/``) is theirs.
+    """
+    listed: list[Filter] = yield Call(api.list_filters)
+    for other in listed:
+        if other.name != name or other.pk == pk:
+            continue
+        if other.public:
+            try:
+                yield Call(api.retrieve_filter, (other.pk,))
+            except AuthError:
+                continue
+        raise InvalidArgumentError(
+            f"a filter named {name!r} exists already (pk {other.pk}); filter names are "
+            "unique per user (argus-server fails with a server error on a second one)"
+        )
+
+
+def refuse_others_objects(api: Any, body: Mapping[str, Any]) -> Flow[None]:
+    """Refuse a profile's filters and destinations the user may not use (Argus does not check)."""
+    if body.get("filters"):
+        listed = yield Call(api.list_filters)
+        checks.listed_pks("filter", body["filters"], listed, "yours or public")
+    if body.get("destinations"):
+        listed = yield Call(api.list_destinations)
+        checks.listed_pks("destination", body["destinations"], listed, "yours")

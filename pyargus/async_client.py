@@ -22,11 +22,9 @@ from ._async_transport import AsyncTransport
 from .api import ArgusAPI
 from .client import _UNKNOWN, _ack_body, _warn_plain_http
 from .exceptions import (
-    AuthError,
     ClientConnectionError,
     DecodeError,
     ErrorResponse,
-    InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
     ServerError,
@@ -1013,7 +1011,7 @@ class AsyncClient:
         body = Filter(
             name=name, filter=checks.filter_blob(filter), public=checks.flag("public", public)
         )
-        await self._refuse_filter_name(name, None)
+        await _flows.arun(_flows.refuse_filter_name(self.api, name, None))
         return await self.api.create_filter(body)
 
     async def update_filter(self, filter: Filter) -> Filter:
@@ -1031,23 +1029,8 @@ class AsyncClient:
             changes["public"] = checks.flag("public", filter.public)
         if filter.name is not None:
             changes["name"] = checks.name("filter name", filter.name, 40)
-            await self._refuse_filter_name(changes["name"], pk)
+            await _flows.arun(_flows.refuse_filter_name(self.api, changes["name"], pk))
         return await self.api.update_filter(pk, changes)
-
-    async def _refuse_filter_name(self, name: str, pk: int | None) -> None:
-        """Raise if the user has a filter named *name* other than *pk* (Argus: a 500)."""
-        for other in await self.api.list_filters():
-            if other.name != name or other.pk == pk:
-                continue
-            if other.public:
-                try:  # others' public filters are listed too: only the owner may read one
-                    await self.api.retrieve_filter(other.pk)
-                except AuthError:
-                    continue
-            raise InvalidArgumentError(
-                f"a filter named {name!r} exists already (pk {other.pk}); filter names are "
-                "unique per user (argus-server fails with a server error on a second one)"
-            )
 
     async def delete_filter(self, pk: Filter | int, *, force: bool = False) -> None:
         """Delete a filter. ``DELETE notificationprofiles/filters/{pk}/``.
@@ -1219,7 +1202,7 @@ class AsyncClient:
             ``.../destinations/``.
         """
         body = checks.profile_body(name, timeslot, filters, destinations, active)
-        await self._refuse_others_objects(body)
+        await _flows.arun(_flows.refuse_others_objects(self.api, body))
         return await self.api.create_notification_profile(body)
 
     async def update_notification_profile(
@@ -1235,17 +1218,8 @@ class AsyncClient:
         """
         pk = checks.notification_profile_pk(profile)
         changes = checks.profile_changes(profile)
-        await self._refuse_others_objects(changes)
+        await _flows.arun(_flows.refuse_others_objects(self.api, changes))
         return await self.api.update_notification_profile(pk, changes)
-
-    async def _refuse_others_objects(self, body: Mapping[str, Any]) -> None:
-        """Refuse filters and destinations the user may not use (Argus does not check)."""
-        if body.get("filters"):
-            listed = await self.api.list_filters()
-            checks.listed_pks("filter", body["filters"], listed, "yours or public")
-        if body.get("destinations"):
-            listed = await self.api.list_destinations()
-            checks.listed_pks("destination", body["destinations"], listed, "yours")
 
     async def delete_notification_profile(self, pk: NotificationProfile | int) -> None:
         """Delete a notification profile (not its timeslot, filters, destinations).

@@ -20,12 +20,10 @@ import requests
 from . import _flows, bulk, checks, pagination, schemas
 from .api import ArgusAPI
 from .exceptions import (
-    AuthError,
     ClientConnectionError,
     DecodeError,
     ErrorResponse,
     InsecureTokenWarning,
-    InvalidArgumentError,
     MethodNotAllowedError,
     NotFoundError,
     ServerError,
@@ -995,7 +993,7 @@ class Client:
         body = Filter(
             name=name, filter=checks.filter_blob(filter), public=checks.flag("public", public)
         )
-        self._refuse_filter_name(name, None)
+        _flows.run(_flows.refuse_filter_name(self.api, name, None))
         return self.api.create_filter(body)
 
     def update_filter(self, filter: Filter) -> Filter:
@@ -1013,23 +1011,8 @@ class Client:
             changes["public"] = checks.flag("public", filter.public)
         if filter.name is not None:
             changes["name"] = checks.name("filter name", filter.name, 40)
-            self._refuse_filter_name(changes["name"], pk)
+            _flows.run(_flows.refuse_filter_name(self.api, changes["name"], pk))
         return self.api.update_filter(pk, changes)
-
-    def _refuse_filter_name(self, name: str, pk: int | None) -> None:
-        """Raise if the user has a filter named *name* other than *pk* (Argus: a 500)."""
-        for other in self.api.list_filters():
-            if other.name != name or other.pk == pk:
-                continue
-            if other.public:
-                try:  # others' public filters are listed too: only the owner may read one
-                    self.api.retrieve_filter(other.pk)
-                except AuthError:
-                    continue
-            raise InvalidArgumentError(
-                f"a filter named {name!r} exists already (pk {other.pk}); filter names are "
-                "unique per user (argus-server fails with a server error on a second one)"
-            )
 
     def delete_filter(self, pk: Filter | int, *, force: bool = False) -> None:
         """Delete a filter. ``DELETE notificationprofiles/filters/{pk}/``.
@@ -1201,7 +1184,7 @@ class Client:
             ``.../destinations/``.
         """
         body = checks.profile_body(name, timeslot, filters, destinations, active)
-        self._refuse_others_objects(body)
+        _flows.run(_flows.refuse_others_objects(self.api, body))
         return self.api.create_notification_profile(body)
 
     def update_notification_profile(self, profile: NotificationProfile) -> NotificationProfile:
@@ -1215,17 +1198,8 @@ class Client:
         """
         pk = checks.notification_profile_pk(profile)
         changes = checks.profile_changes(profile)
-        self._refuse_others_objects(changes)
+        _flows.run(_flows.refuse_others_objects(self.api, changes))
         return self.api.update_notification_profile(pk, changes)
-
-    def _refuse_others_objects(self, body: Mapping[str, Any]) -> None:
-        """Refuse filters and destinations the user may not use (Argus does not check)."""
-        if body.get("filters"):
-            listed = self.api.list_filters()
-            checks.listed_pks("filter", body["filters"], listed, "yours or public")
-        if body.get("destinations"):
-            listed = self.api.list_destinations()
-            checks.listed_pks("destination", body["destinations"], listed, "yours")
 
     def delete_notification_profile(self, pk: NotificationProfile | int) -> None:
         """Delete a notification profile (not its timeslot, filters, destinations).
