@@ -13,7 +13,6 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timezone
-from operator import itemgetter
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar, overload
 
 from .exceptions import BulkError, InvalidArgumentError, InvalidTagError
@@ -449,11 +448,9 @@ class Incident:
     acked: bool | None = None
     metadata: Any = None
 
-    # The tracked fields (_TRACKED_FIELDS, in that order) as read from Argus (None
+    # The tracked fields (editable and fixed) as read from Argus, by name (None
     # for incidents built by the caller): update_incident() sends only what differs.
-    # A tuple, not a dict: per loaded incident one small container, which the
-    # garbage collector soon stops tracking (a listing keeps thousands).
-    _loaded: ClassVar[tuple[Any, ...] | None] = None
+    _loaded: ClassVar[dict[str, Any] | None] = None
 
     def __post_init__(self) -> None:
         if self.level is not None:
@@ -465,7 +462,7 @@ class Incident:
         For an incident read from Argus: those changed since. For one built
         by the caller: those that are not ``None``.
         """
-        loaded = self._loaded_by_name()
+        loaded = self._loaded
         if loaded is None:
             return {
                 name: getattr(self, name)
@@ -485,16 +482,12 @@ class Incident:
     def _mark_loaded(self) -> None:
         """Remember the tracked values as read from Argus (see :meth:`changed_fields`)."""
         values = self.__dict__
-        tags = values["tags"]
-        values["_loaded"] = (
-            *_get_immutable_tracked(values),
-            None if tags is None else tags._pairs,  # an immutable tuple: shared, not copied
-            _copy_json(values["metadata"]),
-        )
-
-    def _loaded_by_name(self) -> dict[str, Any] | None:
-        loaded = self._loaded
-        return None if loaded is None else dict(zip(_TRACKED_FIELDS, loaded, strict=True))
+        loaded = {name: values[name] for name in _TRACKED_FIELDS}
+        tags = loaded["tags"]
+        if tags is not None:
+            loaded["tags"] = tags._pairs  # an immutable tuple: shared, not copied
+        loaded["metadata"] = _copy_json(loaded["metadata"])
+        values["_loaded"] = loaded
 
     def changed_fixed_fields(self) -> list[str]:
         """The fields that cannot be changed after creation but were changed here.
@@ -504,7 +497,7 @@ class Incident:
         are the caller's to change locally). For one built by the caller: those
         and the other server-owned fields that are not ``None``.
         """
-        loaded = self._loaded_by_name()
+        loaded = self._loaded
         if loaded is None:
             return [name for name in _SERVER_OWNED_FIELDS if getattr(self, name) is not None]
         return [name for name in _FIXED_FIELDS if getattr(self, name) != loaded[name]]
@@ -515,17 +508,7 @@ _FIXED_FIELDS = ("start_time", "end_time", "source_incident_id")
 #: Fields Argus owns or computes: never sent by an update.
 _SERVER_OWNED_FIELDS = (*_FIXED_FIELDS, "source", "stateful", "open", "acked")
 #: What a loaded incident remembers (update_incident() compares with it).
-_TRACKED_FIELDS = (
-    *(
-        name
-        for name in (*EDITABLE_INCIDENT_FIELDS, *_FIXED_FIELDS)
-        if name not in ("tags", "metadata")
-    ),
-    "tags",
-    "metadata",
-)
-#: The tracked fields whose values are immutable, read in one C call.
-_get_immutable_tracked = itemgetter(*_TRACKED_FIELDS[:-2])
+_TRACKED_FIELDS = (*EDITABLE_INCIDENT_FIELDS, *_FIXED_FIELDS)
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 
