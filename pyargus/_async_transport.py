@@ -135,12 +135,9 @@ class AsyncTransport(HttpClientAdapter):  # type: ignore[misc]  # (uplink is unt
             raise InvalidArgumentError(
                 f"session must be an aiohttp.ClientSession for an AsyncClient, not {session!r}"
             )
-        if session is not None and pool_size is not None:
-            raise InvalidArgumentError(
-                "pool_size applies to the session pyargus creates; for your own session, "
-                "give it an aiohttp.TCPConnector(limit=...)"
-            )
-        self.pool_size = _check_pool_size(pool_size)
+        self.pool_size = _check_pool_size(
+            pool_size, session, "give it an aiohttp.TCPConnector(limit=...)"
+        )
         self.owns_session = session is None
         self.session = session
         self.api_root_url = api_root_url

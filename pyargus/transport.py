@@ -191,7 +191,13 @@ def _check_verify(verify: Any) -> bool | str:
     raise InvalidArgumentError(f"verify must be True, False or a CA bundle path, not {verify!r}")
 
 
-def _check_pool_size(pool_size: Any) -> int:
+def _check_pool_size(pool_size: Any, session: object = None, own_pool: str = "") -> int:
+    """*pool_size* checked (default :data:`DEFAULT_POOL_SIZE`); refused with the
+    caller's own *session*, whose pool the caller configures as *own_pool* says."""
+    if session is not None and pool_size is not None:
+        raise InvalidArgumentError(
+            f"pool_size applies to the session pyargus creates; for your own session, {own_pool}"
+        )
     if pool_size is None:
         return DEFAULT_POOL_SIZE
     if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
@@ -265,15 +271,11 @@ class Transport(RequestsClient):  # type: ignore[misc]  # (uplink is untyped)
         self.timeout = _parse_timeout(timeout)
         self.retry = RetryPolicy.from_retries(retries)
         self.verify = _check_verify(verify)
+        pool_size = _check_pool_size(
+            pool_size, session, "mount a requests.adapters.HTTPAdapter(pool_maxsize=...) on it"
+        )
         self.owns_session = session is None
-        if session is None:
-            session = _pooled_session(_check_pool_size(pool_size))
-        elif pool_size is not None:
-            raise InvalidArgumentError(
-                "pool_size applies to the session pyargus creates; for your own session, "
-                "mount a requests.adapters.HTTPAdapter(pool_maxsize=...) on it"
-            )
-        self.session = session
+        self.session = _pooled_session(pool_size) if session is None else session
         super().__init__(self.session)
         self.api_root_url = api_root_url
         self._origin = _origin(api_root_url)
