@@ -3,6 +3,7 @@
 import base64
 import io
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -136,3 +137,13 @@ def test_fake_argus_answers_posts_and_refuses_missing_tokens():
     assert fake.route("GET", "/api/v2/nothing/", auth)[0] == 404
     bad = base64.b64encode(b"nonsense").decode()
     assert fake.route("GET", f"/api/v2/incidents/?cursor={bad}", auth)[0] == 404
+
+
+@pytest.mark.skipif(shutil.which("valgrind") is None, reason="valgrind is not installed")
+def test_instruction_counts_grow_with_the_work():
+    import instructions
+
+    idle = instructions.count(sys.executable, ["-c", "pass"])
+    busy = instructions.count(sys.executable, ["-c", "sum(range(200_000))"])
+    assert idle > 1_000_000
+    assert busy > idle + 1_000_000
