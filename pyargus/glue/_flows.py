@@ -12,6 +12,7 @@ of I/O. ``pyargus._flows.run(flow, bind=client)`` runs a flow with a
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -56,8 +57,10 @@ __all__ = [
     "find_my_incident",
     "index_my_incidents",
     "reconcile",
+    "sync_client",
 ]
 
+T = TypeVar("T")
 K = TypeVar("K")
 
 #: Page size of the toolkit's listings. Argus spends about the same time per
@@ -67,6 +70,18 @@ K = TypeVar("K")
 PAGE_SIZE = 500
 #: Page size of a lookup by id (normally one result: one request).
 FIND_PAGE_SIZE = 10
+
+
+def sync_client(client: T) -> T:
+    """*client*, refused if it is an AsyncClient (for the functions of :mod:`pyargus.glue`)."""
+    # Only an imported pyargus.async_client can have made an AsyncClient.
+    async_module = sys.modules.get("pyargus.async_client")
+    if async_module is not None and isinstance(client, async_module.AsyncClient):
+        raise InvalidArgumentError(
+            "pyargus.glue needs a Client, not an AsyncClient (pyargus.glue.aio has the "
+            "same functions for it)"
+        )
+    return client
 
 
 # Lookups

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from .._flows import Call, Flow, Invoke, Wait, run
 from ..exceptions import ArgusError, AuthError, InvalidArgumentError, NotSupportedError
 from ..time import now
+from ._flows import sync_client
 
 if TYPE_CHECKING:
     from ..client import Client
@@ -86,7 +87,7 @@ def run_heartbeats(
     """
     check_arguments(every, jitter)
     stop = threading.Event() if stop is None else stop
-    run(heartbeat_flow(every, jitter, stop, on_error, on_success), client)
+    run(heartbeat_flow(every, jitter, stop, on_error, on_success), sync_client(client))
 
 
 def heartbeat_flow(
