@@ -659,6 +659,15 @@ def test_the_callers_own_errors_come_out_of_the_runner_unchanged(client: Client)
     assert run(second(), client) == "caught in the builder"
 
 
+def test_a_builder_bug_comes_out_of_reconcile_unchanged(argus: FakeArgus, client: Client) -> None:
+    def broken() -> Incident:
+        raise KeyError("the alert has no host")
+
+    with pytest.raises(KeyError, match="no host"):
+        reconcile(client, {"ok": new("ok"), "b-1": broken})
+    assert argus.open_ids() == {"ok"}  # what came before the bug was done
+
+
 def test_a_sync_runner_refuses_an_async_builder(argus: FakeArgus, client: Client) -> None:
     async def build() -> Incident:
         return new(None)
