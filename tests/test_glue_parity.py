@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Generator
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -74,6 +76,12 @@ def test_same_signatures_and_coroutine_functions_for_io() -> None:
         assert hasattr(sync_heartbeat, attribute) and hasattr(async_heartbeat, attribute)
     assert inspect.iscoroutinefunction(async_heartbeat.stop)
     assert _params(async_heartbeat.stop) == _params(sync_heartbeat.stop)
+
+
+def test_the_sync_toolkit_imports_no_async_stack() -> None:
+    code = "import sys, pyargus.glue; print(sorted({'aiohttp', 'asyncio'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_start_heartbeats_needs_a_running_loop() -> None:
