@@ -16,15 +16,21 @@ webhooks: one lookup per alert (``next(get_my_incidents(source_incident_id=...),
 None)``, any state), a post when there is none, and a listing of the open
 incidents (default page size) to resolve the ones no longer alerting.
 
+``--async`` runs the toolkit's passes with :func:`pyargus.glue.aio.reconcile`
+and an :class:`~pyargus.async_client.AsyncClient` instead (the same flows;
+the naive loop stays sync), in the same output format.
+
 Requests are counted per method by a response hook on the client's session
-(so retries count too). ``--real URL`` uses an existing API root instead
-(token in ``ARGUS_BENCH_TOKEN``; it creates and resolves incidents, tagged
-``bench=<run id>`` and scoped to that tag).
+(an aiohttp trace hook with ``--async``), so retries count too. ``--real
+URL`` uses an existing API root instead (token in ``ARGUS_BENCH_TOKEN``; it
+creates and resolves incidents, tagged ``bench=<run id>`` and scoped to
+that tag).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import math
 import os
@@ -65,6 +71,36 @@ def desired_alerts(run: str, numbers: Iterator[int] | range, start: datetime) ->
         )
 
     return {f"{run}-{n}": builder(n) for n in numbers}
+
+
+class CountedAsync:
+    """An AsyncClient whose aiohttp session counts the requests it sends, by method.
+
+    Made inside the running event loop (the session belongs to it).
+    """
+
+    def __init__(self, api_url: str, token: str) -> None:
+        import aiohttp
+
+        from pyargus.async_client import AsyncClient
+
+        self.counts: Counter[str] = Counter()
+        trace = aiohttp.TraceConfig()
+        trace.on_request_start.append(self._count)
+        self.session = aiohttp.ClientSession(trace_configs=[trace], trust_env=False)
+        self.client = AsyncClient(api_url, token, timeout=60, session=self.session)
+
+    async def _count(self, session: Any, context: Any, params: Any) -> None:
+        self.counts[str(params.method)] += 1
+
+    def take(self) -> dict[str, int]:
+        counts = dict(self.counts)
+        self.counts.clear()
+        return counts
+
+    async def close(self) -> None:
+        await self.client.aclose()
+        await self.session.close()
 
 
 class Counted:
@@ -152,6 +188,48 @@ def run_toolkit(
     return rows
 
 
+def run_toolkit_async(
+    api_url: str, token: str, n: int, changed: float, page_size: int, log: Any
+) -> list[dict[str, Any]]:
+    """:func:`run_toolkit` with :func:`pyargus.glue.aio.reconcile` and an AsyncClient."""
+    from pyargus.glue import aio
+
+    async def main() -> list[dict[str, Any]]:
+        run = f"a{uuid.uuid4().hex[:6]}"
+        counted = CountedAsync(api_url, token)
+        rows = []
+        try:
+            for name, desired in passes(n, changed, run):
+                started = time.perf_counter()
+                report = await aio.reconcile(
+                    counted.client, desired, scope={"tags": {"bench": run}}, page_size=page_size
+                )
+                wall = time.perf_counter() - started
+                rows.append(
+                    {
+                        "impl": "pyargus.glue.aio.reconcile",
+                        "pass": name,
+                        "wall_s": wall,
+                        "requests": counted.take(),
+                        "summary": report.summary(),
+                        "created": len(report.created),
+                        "resolved": len(report.resolved),
+                        "failed": len(report.failed),
+                    }
+                )
+                print(
+                    f"aio       {name:<12} {wall:8.1f} s  {rows[-1]['requests']}  "
+                    f"{report.summary()}",
+                    file=log,
+                    flush=True,
+                )
+        finally:
+            await counted.close()
+        return rows
+
+    return asyncio.run(main())
+
+
 def run_naive(api_url: str, token: str, n: int, changed: float, log: Any) -> list[dict[str, Any]]:
     run = f"n{uuid.uuid4().hex[:6]}"
     counted = Counted(api_url, token)
@@ -220,6 +298,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=PAGE_SIZE)
     parser.add_argument("--no-naive", action="store_true", help="skip the naive loop")
     parser.add_argument(
+        "--async",
+        dest="use_async",
+        action="store_true",
+        help="the toolkit's passes with pyargus.glue.aio and an AsyncClient",
+    )
+    parser.add_argument(
         "--real", metavar="URL", help=f"an existing API root; token in ${TOKEN_ENV}"
     )
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
@@ -227,7 +311,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.real and not os.environ.get(TOKEN_ENV):
         parser.error(f"--real needs the API token in ${TOKEN_ENV}")
     with argus(args.real) as (api_url, token, reset):
-        rows = run_toolkit(api_url, token, args.n, args.changed, args.page_size, sys.stderr)
+        toolkit = run_toolkit_async if args.use_async else run_toolkit
+        rows = toolkit(api_url, token, args.n, args.changed, args.page_size, sys.stderr)
         if not args.no_naive:
             reset()
             rows += run_naive(api_url, token, args.n, args.changed, sys.stderr)

@@ -7,14 +7,22 @@ duplicate POST answers the recorded 400), ``GET incidents/mine/`` with the
 ``page_size`` and ``cursor`` parameters and ``?count``, END and RES events,
 PATCH of editable fields. Every request is recorded; :attr:`FakeArgus.faults`
 can make any request fail.
+
+The async glue needs a real HTTP server (aiohttp does not go through
+requests): :func:`serving` serves the same fake on 127.0.0.1, for an
+:class:`~pyargus.async_client.AsyncClient` and a sync
+:class:`~pyargus.client.Client` alike (the parity tests run both on it).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -40,7 +48,12 @@ class Fault(Exception):
 class FakeArgus:
     """See the module docs. ``requests`` holds ``(method, path, query)`` of every request."""
 
-    def __init__(self, mock: requests_mock.Mocker, *, username: str = "testsource") -> None:
+    def __init__(
+        self, mock: requests_mock.Mocker | None = None, *, username: str = "testsource"
+    ) -> None:
+        #: The API root the next-page links point to (set by :func:`serving`).
+        self.api = API
+        self._lock = threading.Lock()
         self.incidents: dict[int, dict[str, Any]] = {}
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self.username = username
@@ -52,9 +65,10 @@ class FakeArgus:
         #: ``lose(method, path)``: true to act on the request, then lose the answer.
         self.lose: Callable[[str, str], bool] | None = None
         self._pk = 0
-        mock.register_uri(
-            requests_mock.ANY, re.compile(re.escape(ROOT) + "/.*"), content=self._handle
-        )
+        if mock is not None:
+            mock.register_uri(
+                requests_mock.ANY, re.compile(re.escape(ROOT) + "/.*"), content=self._handle
+            )
 
     # Test set-up
 
@@ -113,26 +127,31 @@ class FakeArgus:
     # The server
 
     def _handle(self, request: Any, context: Any) -> bytes:
-        parts = urlsplit(request.url)
+        body = request.json() if request.body else None
+        status, answer, lost = self.respond(request.method, request.url, body)
+        if lost:
+            raise requests.exceptions.ConnectionError("connection reset after the server acted")
+        context.headers["Content-Type"] = "application/json"
+        context.status_code = status
+        return b"" if answer is None else json.dumps(answer).encode()
+
+    def respond(self, method: str, url: str, body: Any) -> tuple[int, Any, bool]:
+        """``(status, JSON body, lost)`` for one request (*lost*: acted, answer lost)."""
+        parts = urlsplit(url)
         path = parts.path
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        method = request.method
-        self.requests.append((method, path, query))
-        context.headers["Content-Type"] = "application/json"
-        try:
-            if self.faults is not None:
-                self.faults(method, path, query)
-            status, body = self._route(method, path, query, request)
-            if self.lose is not None and self.lose(method, path):
-                raise requests.exceptions.ConnectionError("connection reset after the server acted")
-        except Fault as fault:
-            status, body = fault.status, fault.body
-        context.status_code = status
-        return b"" if body is None else json.dumps(body).encode()
+        with self._lock:  # one request at a time, as a database transaction would
+            self.requests.append((method, path, query))
+            try:
+                if self.faults is not None:
+                    self.faults(method, path, query)
+                status, answer = self._route(method, path, query, body)
+                lost = self.lose is not None and self.lose(method, path)
+            except Fault as fault:
+                status, answer, lost = fault.status, fault.body, False
+        return status, answer, lost
 
-    def _route(
-        self, method: str, path: str, query: dict[str, str], request: Any
-    ) -> tuple[int, Any]:
+    def _route(self, method: str, path: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         rel = path[len("/api/v2/") :] if path.startswith("/api/v2/") else path
         if path == "/api/":
             return 200, {"server-version": self.version, "api-version": {"stable": "v2"}}
@@ -160,17 +179,17 @@ class FakeArgus:
         if rel == "incidents/mine/" and method == "GET":
             return 200, self._list(query)
         if rel == "incidents/" and method == "POST":
-            return self._create(request.json())
+            return self._create(body)
         if match := re.fullmatch(r"incidents/(\d+)/", rel):
             incident = self.incidents.get(int(match.group(1)))
             if incident is None:
                 return 404, {"detail": "Not found."}
             if method == "PATCH":
-                for name, value in request.json().items():
+                for name, value in body.items():
                     incident[name] = value
             return 200, incident
         if match := re.fullmatch(r"incidents/(\d+)/events/", rel):
-            return self._event(int(match.group(1)), request.json())
+            return self._event(int(match.group(1)), body)
         return 404, {"detail": "Not found."}
 
     def _list(self, query: dict[str, str]) -> dict[str, Any]:
@@ -191,7 +210,7 @@ class FakeArgus:
         following = None
         if start + size < len(items):
             params = {k: v for k, v in query.items() if k != "cursor"}
-            following = f"{API}incidents/mine/?{urlencode({**params, 'cursor': start + size})}"
+            following = f"{self.api}incidents/mine/?{urlencode({**params, 'cursor': start + size})}"
         return {"next": following, "previous": None, "results": page}
 
     def _create(self, body: dict[str, Any]) -> tuple[int, Any]:
@@ -224,3 +243,56 @@ class FakeArgus:
             "description": body.get("description") or "",
         }
         return 201, event
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    # One write per answer, sent at once (no 40 ms Nagle / delayed-ACK stalls).
+    wbufsize = 64 * 1024
+    disable_nagle_algorithm = True
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        body = json.loads(raw) if raw else None
+        url = self.server.root + self.path
+        status, answer, lost = self.server.argus.respond(self.command, url, body)
+        if lost:  # acted on it; the answer never arrives
+            self.close_connection = True
+            return
+        payload = b"" if answer is None else json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _answer
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64  # concurrent clients (gather) connect at once
+    argus: FakeArgus
+    root: str
+
+
+@contextmanager
+def serving(argus: FakeArgus) -> Iterator[str]:
+    """Serve *argus* over HTTP on 127.0.0.1 (a free port); yields its API root."""
+    server = _Server(("127.0.0.1", 0), _Handler)
+    server.argus = argus
+    server.root = f"http://127.0.0.1:{server.server_address[1]}"
+    argus.api = server.root + "/api/v2/"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield argus.api
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
+from pyargus._flows import Call, Invoke, run
 from pyargus.client import Client
 from pyargus.exceptions import (
     AuthError,
     InvalidArgumentError,
+    NotFoundError,
     ServerError,
 )
 from pyargus.glue import (
@@ -22,7 +24,6 @@ from pyargus.glue import (
     index_my_incidents,
     reconcile,
 )
-from pyargus.glue._flows import Call, drive
 from pyargus.models import Incident, SourceSystem, Tags
 from tests.glue_fake import DUPLICATE, FakeArgus, Fault
 
@@ -609,15 +610,69 @@ def test_report_of_an_empty_pass() -> None:
     assert report.as_dict()["unchanged"] == 0
 
 
-def test_drive_passes_errors_into_the_flow_and_results_out(
+def test_the_runner_passes_argus_errors_into_the_flow_and_results_out(
     client: Client, argus: FakeArgus
 ) -> None:
     def flow() -> Any:
         try:
-            yield Call("get_incident", (99,))
-        except Exception as exc:  # the driver threw it in
+            yield Call("get_incident", (99,))  # a method named on the bound client
+        except NotFoundError as exc:  # the runner threw it in
             seen = type(exc).__name__
         user = yield Call("get_current_user")
         return seen, user.username
 
-    assert drive(flow(), client) == ("NotFoundError", "testsource")
+    assert run(flow(), client) == ("NotFoundError", "testsource")
+
+
+def test_the_callers_own_errors_come_out_of_the_runner_unchanged(client: Client) -> None:
+    # Only ArgusError (and what an Invoke names in catch) is thrown into a flow: a bug in
+    # a builder is not turned into a per-item failure.
+    class Bug(Exception):
+        pass
+
+    def builder() -> None:
+        raise Bug("in the builder")
+
+    thrown: list[BaseException] = []
+
+    def flow() -> Any:
+        try:
+            yield Invoke(builder)
+        except BaseException as exc:
+            thrown.append(exc)
+            raise
+        try:
+            yield Invoke(builder, catch=(Bug,))
+        except Bug as exc:
+            return f"caught {exc}"
+
+    with pytest.raises(Bug, match="in the builder"):
+        run(flow(), client)
+    assert [type(e) for e in thrown] == [GeneratorExit]  # closed, never thrown into
+
+    def second() -> Any:
+        try:
+            yield Invoke(builder, catch=(Bug,))
+        except Bug as exc:
+            return f"caught {exc}"
+
+    assert run(second(), client) == "caught in the builder"
+
+
+def test_a_builder_bug_comes_out_of_reconcile_unchanged(argus: FakeArgus, client: Client) -> None:
+    def broken() -> Incident:
+        raise KeyError("the alert has no host")
+
+    with pytest.raises(KeyError, match="no host"):
+        reconcile(client, {"ok": new("ok"), "b-1": broken})
+    assert argus.open_ids() == {"ok"}  # what came before the bug was done
+
+
+def test_a_sync_runner_refuses_an_async_builder(argus: FakeArgus, client: Client) -> None:
+    async def build() -> Incident:
+        return new(None)
+
+    report = reconcile(client, {"c-1": build})
+    assert [sid for sid, _ in report.failed] == ["c-1"]
+    assert "returned an awaitable" in str(report.failed[0][1])
+    assert "POST" not in argus.methods()

@@ -18,9 +18,12 @@ system. This module does the rest:
 * :func:`exit_code_for`, :func:`http_status_for`: what a CLI exits with,
   what a webhook answers.
 
-See :doc:`/glue` for a guide. The multi-step operations are written once
-as generators (:mod:`pyargus.glue._flows`) over pure decisions
-(:mod:`pyargus.glue._plan`), so that an async twin can share every one.
+See :doc:`/glue` for a guide; :mod:`pyargus.glue.aio` has the same
+functions for an :class:`~pyargus.async_client.AsyncClient`. The
+multi-step operations are written once as generators
+(:mod:`pyargus.glue._flows`) over pure decisions (:mod:`pyargus.glue._plan`),
+run by :func:`pyargus._flows.run` here and :func:`pyargus._flows.arun` there,
+so that both share every decision.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .._flows import run
 from . import _flows
-from ._check import CheckReport, check_flow, parse_version
+from ._check import CheckReport, check_flow, parse_version, token_is_source_system
 from ._classify import LevelMap, exit_code_for, http_status_for
 from ._config import ArgusConfig, api_root, default_config_path, load_config
-from ._flows import PAGE_SIZE, drive
+from ._flows import PAGE_SIZE, sync_client
 from ._heartbeat import HeartbeatThread, run_heartbeats, start_heartbeats
 from ._plan import Desired, Ensured, IncidentIndex, ReconcileRefused, ReconcileReport
 
@@ -96,21 +100,18 @@ def check(
     """
     wanted = None if min_version is None else parse_version(min_version)
     flow = check_flow(
-        client.api_root_url,
+        sync_client(client).api_root_url,
         min_version=wanted,
         need_source_system=need_source_system,
         need_heartbeat=need_heartbeat,
     )
-    return drive(flow, client)
+    return run(flow, sync_client(client))
 
 
 def is_source_system(client: Client) -> bool:
     """Whether the token's user is a source system's (``GET auth/user/``,
     ``GET incidents/sources/``, ``GET auth/users/{pk}/``; no side effects)."""
-    from ._check import is_source_system_flow
-
-    username = client.get_current_user().username
-    return drive(is_source_system_flow(str(username)), client)
+    return run(token_is_source_system(), sync_client(client))
 
 
 def find_my_incident(
@@ -126,7 +127,9 @@ def find_my_incident(
         look up (empty, or with leading or trailing white space: Argus strips
         it from the lookup).
     """
-    return drive(_flows.find_my_incident(source_incident_id, open_only=open_only), client)
+    return run(
+        _flows.find_my_incident(source_incident_id, open_only=open_only), sync_client(client)
+    )
 
 
 def index_my_incidents(
@@ -147,7 +150,7 @@ def index_my_incidents(
     :param filters: more filters, as for ``Client.get_my_incidents`` (e.g.
         ``tags={"glue": "zabbix"}``).
     """
-    return drive(_flows.index_my_incidents(open=open, key=key, filters=filters), client)
+    return run(_flows.index_my_incidents(open=open, key=key, filters=filters), sync_client(client))
 
 
 def ensure_incident(
@@ -170,7 +173,10 @@ def ensure_incident(
     Argus keeps ids unique, so this never makes two incidents, and it is
     safe to call again after any failure.
     """
-    return drive(_flows.ensure_incident(incident, restart=restart, description=description), client)
+    return run(
+        _flows.ensure_incident(incident, restart=restart, description=description),
+        sync_client(client),
+    )
 
 
 def reconcile(
@@ -253,4 +259,4 @@ def reconcile(
         dry_run=dry_run,
         page_size=page_size,
     )
-    return drive(flow, client)
+    return run(flow, sync_client(client))

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._flows import Call, Flow
 from ..exceptions import (
     ArgusError,
     AuthError,
@@ -14,9 +15,14 @@ from ..exceptions import (
     ServerError,
 )
 from ..models import ServerMetadata, SourceSystem, User
-from ._flows import Call, Flow
 
-__all__ = ["CheckReport", "check_flow", "is_source_system_flow", "parse_version"]
+__all__ = [
+    "CheckReport",
+    "check_flow",
+    "is_source_system_flow",
+    "parse_version",
+    "token_is_source_system",
+]
 
 #: Exit codes of a check: fine, problems, only warnings, the token, unreachable.
 OK, FAILED, WARNINGS, AUTH, UNREACHABLE = 0, 1, 3, 4, 5
@@ -104,6 +110,13 @@ def is_source_system_flow(username: str) -> Flow[bool]:
         if user.username == username:
             return True
     return False
+
+
+def token_is_source_system() -> Flow[bool]:
+    """Whether the token's user is a source system's (``GET auth/user/``, then as
+    :func:`is_source_system_flow`)."""
+    user: User = yield Call("get_current_user")
+    return (yield from is_source_system_flow(str(user.username)))
 
 
 def check_flow(

@@ -1,21 +1,24 @@
 """The glue toolkit's multi-step operations, written once as generators ("flows").
 
-A flow yields the operations it needs (:class:`Call`, :class:`Collect`,
-:class:`Find`, :class:`Invoke`) and gets each one's result sent back, or its
-exception thrown in, so every decision (what to look up, what to post,
-which error ends a pass) lives here, free of I/O. :func:`drive` runs a flow
-with a sync :class:`~pyargus.client.Client`; an async client only needs an
-async driver that awaits the same operations.
+A flow yields the operations of :mod:`pyargus._flows` it needs, naming
+the client's methods by name, and gets each one's result sent back, or
+its :class:`~pyargus.exceptions.ArgusError` thrown in, so every decision
+(what to look up, what to post, which error ends a pass) lives here, free
+of I/O. ``pyargus._flows.run(flow, bind=client)`` runs a flow with a
+:class:`~pyargus.client.Client` (:mod:`pyargus.glue`),
+``pyargus._flows.arun(flow, bind=client)`` with an
+:class:`~pyargus.async_client.AsyncClient` (:mod:`pyargus.glue.aio`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator, Mapping, Sequence
-from dataclasses import dataclass, field
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from .. import checks
+from .._flows import Call, Collect, Find, Flow, Invoke
 from ..exceptions import (
     ArgusError,
     AuthError,
@@ -47,10 +50,15 @@ from ._plan import (
     use_full_listing,
 )
 
-if TYPE_CHECKING:
-    from ..client import Client
-
-__all__ = ["FIND_PAGE_SIZE", "PAGE_SIZE", "Call", "Collect", "Find", "Invoke", "drive"]
+__all__ = [
+    "FIND_PAGE_SIZE",
+    "PAGE_SIZE",
+    "ensure_incident",
+    "find_my_incident",
+    "index_my_incidents",
+    "reconcile",
+    "sync_client",
+]
 
 T = TypeVar("T")
 K = TypeVar("K")
@@ -64,71 +72,16 @@ PAGE_SIZE = 500
 FIND_PAGE_SIZE = 10
 
 
-@dataclass(frozen=True)
-class Call:
-    """Call ``client.<method>(*args, **kwargs)``; its result is sent back."""
-
-    method: str
-    args: tuple[Any, ...] = ()
-    kwargs: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Collect:
-    """Read the listing ``client.<method>(**kwargs)`` to its end; the list is sent back."""
-
-    method: str
-    kwargs: Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Find:
-    """Read the listing until *match* is true for an item; that item (or ``None``) is sent back."""
-
-    method: str
-    kwargs: Mapping[str, Any]
-    match: Callable[[Any], bool]
-
-
-@dataclass(frozen=True)
-class Invoke:
-    """Call the caller's own code (a builder, ``confirm_gone``); its result is sent back."""
-
-    func: Callable[..., Any]
-    args: tuple[Any, ...] = ()
-
-
-Op = Call | Collect | Find | Invoke
-Flow = Generator[Op, Any, T]
-
-
-def run_op(op: Op, client: Client) -> Any:
-    """Carry out one operation with a sync client."""
-    if isinstance(op, Invoke):
-        return op.func(*op.args)
-    method = getattr(client, op.method)
-    if isinstance(op, Call):
-        return method(*op.args, **op.kwargs)
-    if isinstance(op, Collect):
-        return list(method(**op.kwargs))
-    return next((item for item in method(**op.kwargs) if op.match(item)), None)
-
-
-def drive(flow: Flow[T], client: Client) -> T:
-    """Run *flow* to its end with *client* and return its result."""
-    try:
-        op = next(flow)
-        while True:
-            try:
-                result = run_op(op, client)
-            except Exception as exc:  # the flow decides; what it does not catch comes out
-                op = flow.throw(exc)
-            else:
-                op = flow.send(result)
-    except StopIteration as stop:
-        return stop.value  # type: ignore[no-any-return]
-    finally:
-        flow.close()
+def sync_client(client: T) -> T:
+    """*client*, refused if it is an AsyncClient (for the functions of :mod:`pyargus.glue`)."""
+    # Only an imported pyargus.async_client can have made an AsyncClient.
+    async_module = sys.modules.get("pyargus.async_client")
+    if async_module is not None and isinstance(client, async_module.AsyncClient):
+        raise InvalidArgumentError(
+            "pyargus.glue needs a Client, not an AsyncClient (pyargus.glue.aio has the "
+            "same functions for it)"
+        )
+    return client
 
 
 # Lookups
@@ -140,7 +93,9 @@ def find_my_incident(source_incident_id: Any, *, open_only: bool = False) -> Flo
     if open_only:
         filters["open"] = True
     # Exact match: Argus strips filter values, and must not be trusted blindly.
-    found = yield Find("get_my_incidents", filters, lambda i: i.source_incident_id == sid)
+    found = yield Find(
+        "get_my_incidents", kwargs=filters, match=lambda i: i.source_incident_id == sid
+    )
     return found  # type: ignore[no-any-return]
 
 
@@ -150,7 +105,7 @@ def index_my_incidents(
     params: dict[str, Any] = {"page_size": PAGE_SIZE, **filters}
     if open is not None:
         params["open"] = open
-    incidents = yield Collect("get_my_incidents", params)
+    incidents = yield Collect("get_my_incidents", kwargs=params)
     return build_index(incidents, key)
 
 
@@ -243,7 +198,9 @@ def reconcile(
     if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
         raise InvalidArgumentError(f"page_size must be a positive integer, not {page_size!r}")
 
-    listing = yield Collect("get_my_incidents", {**scope, "open": True, "page_size": page_size})
+    listing = yield Collect(
+        "get_my_incidents", kwargs={**scope, "open": True, "page_size": page_size}
+    )
     index = build_index(listing, str)
     report.ignored = list(index.skipped)
     gone = [incident for sid, incident in index.items() if sid not in wanted]
@@ -268,8 +225,9 @@ def reconcile(
         confirmed = []
         for incident in to_resolve:
             try:
-                is_gone = yield Invoke(confirm_gone, (incident,))
-            except Exception as exc:  # the caller's check failed: keep it open
+                # Any failure of the caller's check keeps the incident open (documented).
+                is_gone = yield Invoke(confirm_gone, (incident,), catch=(Exception,))
+            except Exception as exc:
                 report.kept_open.append((incident, f"confirm_gone failed: {exc}"))
                 continue
             if is_gone:
@@ -326,7 +284,7 @@ def _create_missing(
             known = {}  # every incident of mine is in the listing: the rest are absent
         elif use_full_listing(len(missing), total, page_size):
             wanted_ids = set(missing)
-            every = yield Collect("get_my_incidents", {"page_size": page_size})
+            every = yield Collect("get_my_incidents", kwargs={"page_size": page_size})
             known = {i.source_incident_id: i for i in every if i.source_incident_id in wanted_ids}
     for sid in missing:
         if known is not None:

@@ -1,4 +1,10 @@
-"""Heartbeat loops: :func:`run_heartbeats` and :func:`start_heartbeats`."""
+"""Heartbeat loops: :func:`run_heartbeats` and :func:`start_heartbeats`.
+
+The loop is a flow (:func:`heartbeat_flow`), shared with
+:mod:`pyargus.glue.aio`: :func:`pyargus._flows.run` waits with
+:meth:`threading.Event.wait`, :func:`pyargus._flows.arun` with the
+:class:`asyncio.Event`.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,24 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .._flows import Call, Flow, Invoke, Wait, run
 from ..exceptions import ArgusError, AuthError, InvalidArgumentError, NotSupportedError
 from ..time import now
+from ._flows import sync_client
 
 if TYPE_CHECKING:
     from ..client import Client
 
-__all__ = ["HeartbeatThread", "ends_heartbeats", "next_delay", "run_heartbeats", "start_heartbeats"]
+__all__ = [
+    "HeartbeatThread",
+    "check_arguments",
+    "ends_heartbeats",
+    "heartbeat_flow",
+    "log_warning",
+    "next_delay",
+    "run_heartbeats",
+    "start_heartbeats",
+]
 
 log = logging.getLogger("pyargus")
 
@@ -32,11 +49,13 @@ def next_delay(every: float, jitter: float, rng: random.Random | None = None) ->
     return max(0.0, every + draw)
 
 
-def _log_warning(error: ArgusError) -> None:
+def log_warning(error: ArgusError) -> None:
+    """The default ``on_error``: a warning on the ``pyargus`` logger."""
     log.warning("heartbeat failed, trying again later: %s", error)
 
 
-def _check(every: Any, jitter: Any) -> None:
+def check_arguments(every: Any, jitter: Any) -> None:
+    """Refuse a bad *every* or *jitter* before the first heartbeat."""
     for name, value in (("every", every), ("jitter", jitter)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
             raise InvalidArgumentError(f"{name} must be a number >= 0, not {value!r}")
@@ -49,7 +68,7 @@ def run_heartbeats(
     *,
     every: float = 60.0,
     stop: threading.Event | None = None,
-    on_error: Callable[[ArgusError], None] = _log_warning,
+    on_error: Callable[[ArgusError], None] = log_warning,
     on_success: Callable[[], None] | None = None,
     jitter: float = 0.1,
 ) -> None:
@@ -66,19 +85,30 @@ def run_heartbeats(
     :raises pyargus.exceptions.NotSupportedError: the server has no
         heartbeat endpoint.
     """
-    _check(every, jitter)
-    stop = stop or threading.Event()
+    check_arguments(every, jitter)
+    stop = threading.Event() if stop is None else stop
+    run(heartbeat_flow(every, jitter, stop, on_error, on_success), sync_client(client))
+
+
+def heartbeat_flow(
+    every: float,
+    jitter: float,
+    stop: Any,
+    on_error: Callable[[ArgusError], Any],
+    on_success: Callable[[], Any] | None,
+) -> Flow[None]:
+    """Beat until *stop* (an event of the runner's kind) is set; see :func:`run_heartbeats`."""
     while not stop.is_set():
         try:
-            client.send_heartbeat()
+            yield Call("send_heartbeat")
         except ArgusError as error:
             if ends_heartbeats(error):
                 raise
-            on_error(error)
+            yield Invoke(on_error, (error,))
         else:
             if on_success is not None:
-                on_success()
-        stop.wait(next_delay(every, jitter))
+                yield Invoke(on_success)
+        yield Wait(next_delay(every, jitter), stop)
 
 
 class HeartbeatThread(threading.Thread):
@@ -89,10 +119,10 @@ class HeartbeatThread(threading.Thread):
         client: Client,
         *,
         every: float = 60.0,
-        on_error: Callable[[ArgusError], None] = _log_warning,
+        on_error: Callable[[ArgusError], None] = log_warning,
         jitter: float = 0.1,
     ) -> None:
-        _check(every, jitter)
+        check_arguments(every, jitter)
         super().__init__(name="argus-heartbeats", daemon=True)
         self._client = client
         self._every = every
@@ -148,7 +178,7 @@ def start_heartbeats(
     client: Client,
     *,
     every: float = 60.0,
-    on_error: Callable[[ArgusError], None] = _log_warning,
+    on_error: Callable[[ArgusError], None] = log_warning,
     jitter: float = 0.1,
 ) -> HeartbeatThread:
     """Start :func:`run_heartbeats` in a daemon thread and return it.

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 
 _TIMINGS = pytest.StashKey[dict[str, Any]]()
 
+try:  # an async fixture needs pytest-asyncio's decorator (its default "strict" mode)
+    from pytest_asyncio import fixture as _async_fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio no async test runs anyway
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("pyargus", "real Argus server (pyargus.testing)")
@@ -234,10 +239,11 @@ def argus_source_system_token(argus_server: ServerInfo) -> str:
     return argus_server.source_token
 
 
-@pytest.fixture
+@_async_fixture
 async def argus_async_client(argus_server: ServerInfo) -> AsyncIterator[AsyncClient]:
     """An :class:`pyargus.async_client.AsyncClient` of the source system
-    ``argus_server.source_name`` (needs pytest-asyncio and the ``async`` extra)."""
+    ``argus_server.source_name``, for ``@pytest.mark.asyncio`` tests (needs
+    pytest-asyncio and the ``async`` extra)."""
     from pyargus.async_client import AsyncClient
 
     async with AsyncClient(argus_server.api_url, argus_server.source_token) as client:

@@ -9,6 +9,8 @@ stored.
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -57,7 +59,12 @@ def readme_client(argus_empty_db: ServerInfo, monkeypatch: pytest.MonkeyPatch) -
 
 
 def test_every_readme_example_runs_against_argus(
-    readme_client: list[Client], argus_client: Client, capsys: pytest.CaptureFixture[str]
+    readme_client: list[Client],
+    argus_client: Client,
+    capsys: pytest.CaptureFixture[str],
+    argus_empty_db: ServerInfo,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     namespace: dict[str, Any] = {}
     for block in BLOCKS:
@@ -91,6 +98,14 @@ def test_every_readme_example_runs_against_argus(
     assert "created 1, resolved 0, updated 0, unchanged 0" in out
     synced = list(argus_client.get_my_incidents(open=True, tags={"glue": "nagios"}))
     assert [(i.source_incident_id, i.level) for i in synced] == [("nagios-17", 1)]
+    # Its async twin, from load_config(): the same alerts again change nothing.
+    monkeypatch.setenv("ARGUS_URL", argus_empty_db.root_url)
+    monkeypatch.setenv("ARGUS_TOKEN", argus_empty_db.source_token)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    for name in ("ARGUS_CONFIG", "ARGUS_PROFILE", "ARGUS_TOKEN_FILE", "ARGUS_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    asyncio.run(namespace["sync"](namespace["alerts"]))
+    assert "created 0, resolved 0, updated 0, unchanged 1" in capsys.readouterr().out
 
     # "List only my incidents" ran on the empty database, before anything was posted.
     assert namespace["mine"] == {}
