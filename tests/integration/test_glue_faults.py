@@ -5,22 +5,30 @@ Of the requests it gets, a seeded random 10 % are forwarded and Argus acts
 on them, but the answer is dropped (the connection closes without a byte);
 another 5 % get a 502 from the proxy without reaching Argus. Repeated
 reconcile passes must reach exactly the desired state within 3 passes,
-with no duplicate incident and no wrongly resolved one.
+with no duplicate incident and no wrongly resolved one: with
+:func:`pyargus.glue.reconcile` and a :class:`~pyargus.client.Client`, and
+with :func:`pyargus.glue.aio.reconcile` and an
+:class:`~pyargus.async_client.AsyncClient` (same scenario, same proxy seed).
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 import socket
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
+import pytest
+
 from pyargus.client import Client
 from pyargus.exceptions import ArgusError
-from pyargus.glue import reconcile
+from pyargus.glue import ReconcileReport, reconcile
 from pyargus.models import Incident
 from pyargus.testing import ServerInfo
 from pyargus.transport import RetryPolicy
@@ -28,6 +36,10 @@ from tests.faults import Action, FaultServer, Forward, Reply, Seen
 
 SEED = 20261202
 PASSES = 3
+RETRIES = RetryPolicy(attempts=3, backoff=0.02, max_backoff=0.1)
+
+#: One reconcile pass of *desired* through the proxy at a URL.
+OnePass = Callable[[], ReconcileReport]
 
 
 @dataclass
@@ -79,8 +91,35 @@ def state(client: Client) -> tuple[dict[str, list[Incident]], set[str]]:
     return by_id, open_ids
 
 
+@contextmanager
+def sync_passes(api_url: str, token: str, desired: Mapping[str, Incident]) -> Iterator[OnePass]:
+    """Passes of :func:`pyargus.glue.reconcile` with a :class:`Client`."""
+    with Client(api_url, token, retries=RETRIES) as through:
+        yield lambda: reconcile(through, desired)
+
+
+@contextmanager
+def async_passes(api_url: str, token: str, desired: Mapping[str, Incident]) -> Iterator[OnePass]:
+    """Passes of :func:`pyargus.glue.aio.reconcile` with an ``AsyncClient``, on one event loop."""
+    from pyargus.async_client import AsyncClient
+    from pyargus.glue import aio
+
+    loop = asyncio.new_event_loop()  # not asyncio.Runner: Python 3.10 is supported
+    try:
+        through = AsyncClient(api_url, token, retries=RETRIES)
+        try:
+            yield lambda: loop.run_until_complete(aio.reconcile(through, desired))
+        finally:
+            loop.run_until_complete(through.aclose())
+    finally:
+        loop.close()
+
+
+@pytest.mark.parametrize("passes", [sync_passes, async_passes], ids=["sync", "async"])
 def test_passes_converge_through_a_faulty_proxy(
-    argus_empty_db: ServerInfo, argus_client: Client
+    argus_empty_db: ServerInfo,
+    argus_client: Client,
+    passes: Callable[[str, str, Mapping[str, Incident]], AbstractContextManager[OnePass]],
 ) -> None:
     start = datetime.now(timezone.utc).replace(microsecond=0)
     # Before: 30 open incidents (10 of them gone at the source), 5 closed ones still alerting.
@@ -100,25 +139,21 @@ def test_passes_converge_through_a_faulty_proxy(
     assert port is not None
     chaos = Chaos(port, SEED)
     outcomes: list[str] = []
+    converged_after = None
     with (
         FaultServer(chaos, timeout=30) as proxy,
-        Client(
-            proxy.url + "/api/v2/",
-            argus_empty_db.source_token,
-            retries=RetryPolicy(attempts=3, backoff=0.02, max_backoff=0.1),
-        ) as through,
+        passes(proxy.url + "/api/v2/", argus_empty_db.source_token, desired) as one_pass,
     ):
-        converged_after = None
         for number in range(1, PASSES + 1):
             try:
-                report = reconcile(through, desired)
-                outcomes.append(report.summary())
+                outcomes.append(one_pass().summary())
             except ArgusError as error:  # e.g. the listing failed 3 times: nothing was done
                 outcomes.append(f"pass failed: {error}")
             by_id, open_ids = state(argus_client)
             if open_ids == expected_open:
                 converged_after = number
                 break
+    print(f"converged after {converged_after} passes")
     print(f"faults injected: {dict(chaos.counts)}")
     for number, outcome in enumerate(outcomes, 1):
         print(f"pass {number}: {outcome}")
