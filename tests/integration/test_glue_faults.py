@@ -115,11 +115,16 @@ def async_passes(api_url: str, token: str, desired: Mapping[str, Incident]) -> I
         loop.close()
 
 
-@pytest.mark.parametrize("passes", [sync_passes, async_passes], ids=["sync", "async"])
+@pytest.mark.parametrize(
+    ("passes", "agent"),
+    [(sync_passes, "python-requests/"), (async_passes, "aiohttp/")],
+    ids=["sync", "async"],
+)
 def test_passes_converge_through_a_faulty_proxy(
     argus_empty_db: ServerInfo,
     argus_client: Client,
     passes: Callable[[str, str, Mapping[str, Incident]], AbstractContextManager[OnePass]],
+    agent: str,
 ) -> None:
     start = datetime.now(timezone.utc).replace(microsecond=0)
     # Before: 30 open incidents (10 of them gone at the source), 5 closed ones still alerting.
@@ -154,6 +159,10 @@ def test_passes_converge_through_a_faulty_proxy(
                 converged_after = number
                 break
     print(f"converged after {converged_after} passes")
+    # The passes went through the proxy with the intended HTTP library.
+    assert proxy.seen and {agent in seen.headers.get("user-agent", "") for seen in proxy.seen} == {
+        True
+    }
     print(f"faults injected: {dict(chaos.counts)}")
     for number, outcome in enumerate(outcomes, 1):
         print(f"pass {number}: {outcome}")
