@@ -132,6 +132,10 @@ def test_check_tolerates_what_it_cannot_find_out(argus: FakeArgus, client: Clien
     report = check(client, need_heartbeat=True)
     assert report.is_source_system is None and report.heartbeat is None
     assert report.exit_code == 1 and len(report.warnings) == 2
+    assert [text.split(":")[0] for text in report.warnings] == [
+        "cannot tell whether the token is a source system's",
+        "cannot tell whether the server has heartbeats",
+    ]
     assert report.problems == ["could not find out whether the server has heartbeats"]
 
 

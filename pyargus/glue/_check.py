@@ -167,19 +167,17 @@ def check_flow(
     except ArgusError as exc:
         report._fail(FAILED, f"cannot read the token's user: {exc}")
         return _finish(report)
-    try:
-        report.is_source_system = yield from is_source_system_flow(str(report.user))
-    except ArgusError as exc:
-        report.warnings.append(f"cannot tell whether the token is a source system's: {exc}")
+    report.is_source_system = yield from _or_warn(
+        report, is_source_system_flow(str(report.user)), "the token is a source system's"
+    )
     if need_source_system and report.is_source_system is False:
         report._fail(
             AUTH,
             f"the token's user {report.user!r} is not a source system (glue services need one)",
         )
-    try:
-        report.heartbeat = yield Call("supports_heartbeat")
-    except ArgusError as exc:
-        report.warnings.append(f"cannot tell whether the server has heartbeats: {exc}")
+    report.heartbeat = yield from _or_warn(
+        report, _call("supports_heartbeat"), "the server has heartbeats"
+    )
     if need_heartbeat and report.heartbeat is False:
         report._fail(
             FAILED,
@@ -188,6 +186,19 @@ def check_flow(
     elif need_heartbeat and report.heartbeat is None:
         report._fail(FAILED, "could not find out whether the server has heartbeats")
     return _finish(report)
+
+
+def _call(name: str) -> Flow[Any]:
+    return (yield Call(name))
+
+
+def _or_warn(report: CheckReport, flow: Flow[bool], what: str) -> Flow[bool | None]:
+    """*flow*'s answer; ``None`` and a warning "cannot tell whether *what*" if it fails."""
+    try:
+        return (yield from flow)
+    except ArgusError as exc:
+        report.warnings.append(f"cannot tell whether {what}: {exc}")
+        return None
 
 
 def _finish(report: CheckReport) -> CheckReport:
