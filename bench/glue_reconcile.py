@@ -51,7 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pyargus.client import Client  # noqa: E402
-from pyargus.glue import PAGE_SIZE, reconcile  # noqa: E402
+from pyargus.glue import PAGE_SIZE, ReconcileReport, reconcile  # noqa: E402
 from pyargus.models import Incident  # noqa: E402
 
 TOKEN_ENV = "ARGUS_BENCH_TOKEN"
@@ -73,7 +73,19 @@ def desired_alerts(run: str, numbers: Iterator[int] | range, start: datetime) ->
     return {f"{run}-{n}": builder(n) for n in numbers}
 
 
-class CountedAsync:
+class Counts:
+    """Requests sent, by method, since the last :meth:`take`."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+
+    def take(self) -> dict[str, int]:
+        counts = dict(self.counts)
+        self.counts.clear()
+        return counts
+
+
+class CountedAsync(Counts):
     """An AsyncClient whose aiohttp session counts the requests it sends, by method.
 
     Made inside the running event loop (the session belongs to it).
@@ -84,7 +96,7 @@ class CountedAsync:
 
         from pyargus.async_client import AsyncClient
 
-        self.counts: Counter[str] = Counter()
+        super().__init__()
         trace = aiohttp.TraceConfig()
         trace.on_request_start.append(self._count)
         self.session = aiohttp.ClientSession(trace_configs=[trace], trust_env=False)
@@ -93,21 +105,16 @@ class CountedAsync:
     async def _count(self, session: Any, context: Any, params: Any) -> None:
         self.counts[str(params.method)] += 1
 
-    def take(self) -> dict[str, int]:
-        counts = dict(self.counts)
-        self.counts.clear()
-        return counts
-
     async def close(self) -> None:
         await self.client.aclose()
         await self.session.close()
 
 
-class Counted:
+class Counted(Counts):
     """A client whose session counts the requests it sends, by method."""
 
     def __init__(self, api_url: str, token: str) -> None:
-        self.counts: Counter[str] = Counter()
+        super().__init__()
         self.session = requests.Session()
         self.session.trust_env = False
         self.session.hooks["response"].append(self._count)
@@ -115,11 +122,6 @@ class Counted:
 
     def _count(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.counts[str(response.request.method)] += 1
-
-    def take(self) -> dict[str, int]:
-        counts = dict(self.counts)
-        self.counts.clear()
-        return counts
 
     def close(self) -> None:
         self.client.close()
@@ -153,6 +155,33 @@ def passes(n: int, changed: float, run: str) -> list[tuple[str, dict[str, Builde
     return [("create", first), ("unchanged", first), (f"{changed:.0%} changed", third)]
 
 
+#: The log line's first word, by implementation.
+LABELS = {"pyargus.glue.reconcile": "reconcile", "pyargus.glue.aio.reconcile": "aio"}
+
+
+def row(
+    impl: str, name: str, wall: float, counted: Counts, fields: dict[str, Any], shown: Any, log: Any
+) -> dict[str, Any]:
+    """A pass's row (its requests taken from *counted*), also logged as a line to *log*."""
+    requests = counted.take()
+    label = LABELS.get(impl, "naive")
+    print(f"{label:<9} {name:<12} {wall:8.1f} s  {requests}  {shown}", file=log, flush=True)
+    return {"impl": impl, "pass": name, "wall_s": wall, "requests": requests, **fields}
+
+
+def toolkit_row(
+    impl: str, name: str, wall: float, counted: Counts, report: ReconcileReport, log: Any
+) -> dict[str, Any]:
+    """:func:`row` of a reconcile pass."""
+    fields = {
+        "summary": report.summary(),
+        "created": len(report.created),
+        "resolved": len(report.resolved),
+        "failed": len(report.failed),
+    }
+    return row(impl, name, wall, counted, fields, report.summary(), log)
+
+
 def run_toolkit(
     api_url: str, token: str, n: int, changed: float, page_size: int, log: Any
 ) -> list[dict[str, Any]]:
@@ -166,23 +195,7 @@ def run_toolkit(
                 counted.client, desired, scope={"tags": {"bench": run}}, page_size=page_size
             )
             wall = time.perf_counter() - started
-            rows.append(
-                {
-                    "impl": "pyargus.glue.reconcile",
-                    "pass": name,
-                    "wall_s": wall,
-                    "requests": counted.take(),
-                    "summary": report.summary(),
-                    "created": len(report.created),
-                    "resolved": len(report.resolved),
-                    "failed": len(report.failed),
-                }
-            )
-            print(
-                f"reconcile {name:<12} {wall:8.1f} s  {rows[-1]['requests']}  {report.summary()}",
-                file=log,
-                flush=True,
-            )
+            rows.append(toolkit_row("pyargus.glue.reconcile", name, wall, counted, report, log))
     finally:
         counted.close()
     return rows
@@ -206,22 +219,7 @@ def run_toolkit_async(
                 )
                 wall = time.perf_counter() - started
                 rows.append(
-                    {
-                        "impl": "pyargus.glue.aio.reconcile",
-                        "pass": name,
-                        "wall_s": wall,
-                        "requests": counted.take(),
-                        "summary": report.summary(),
-                        "created": len(report.created),
-                        "resolved": len(report.resolved),
-                        "failed": len(report.failed),
-                    }
-                )
-                print(
-                    f"aio       {name:<12} {wall:8.1f} s  {rows[-1]['requests']}  "
-                    f"{report.summary()}",
-                    file=log,
-                    flush=True,
+                    toolkit_row("pyargus.glue.aio.reconcile", name, wall, counted, report, log)
                 )
         finally:
             await counted.close()
@@ -239,20 +237,7 @@ def run_naive(api_url: str, token: str, n: int, changed: float, log: Any) -> lis
             started = time.perf_counter()
             done = naive_pass(counted.client, desired, run)
             wall = time.perf_counter() - started
-            rows.append(
-                {
-                    "impl": "naive loop",
-                    "pass": name,
-                    "wall_s": wall,
-                    "requests": counted.take(),
-                    **done,
-                }
-            )
-            print(
-                f"naive     {name:<12} {wall:8.1f} s  {rows[-1]['requests']}  {done}",
-                file=log,
-                flush=True,
-            )
+            rows.append(row("naive loop", name, wall, counted, done, done, log))
     finally:
         counted.close()
     return rows
