@@ -139,8 +139,8 @@ def naive_pass(client: Client, desired: dict[str, Builder], run: str) -> dict[st
         if existing is None:
             client.post_incident(Incident(**{**vars(build()), "source_incident_id": sid}))
             created += 1
-    for sid, incident in open_now.items():
-        if sid not in desired:
+    for open_sid, incident in open_now.items():
+        if open_sid not in desired:
             client.resolve_incident(incident, "Resolved by reconciliation")
             resolved += 1
     return {"created": created, "resolved": resolved}
