@@ -4,6 +4,7 @@ Run from the top of the repository::
 
     python -m tests.fault_table > faults.md
     python -m tests.fault_table --async > faults-async.md   # the same, with AsyncClient
+    python -m tests.fault_table --rst    # the table of docs/async.rst, from ROWS
 
 :data:`ROWS` is the table as data: each :class:`Row` names a fault, the
 place that serves it (a :class:`~tests.faults.FaultServer` on 127.0.0.1, a
@@ -366,7 +367,22 @@ async def _arun(
         return None, time.monotonic() - started
 
 
+def rst_table() -> str:
+    """:data:`ROWS` as the reST table of ``docs/async.rst`` (a test keeps the two equal)."""
+    lines = [".. list-table::", "   :header-rows: 1", ""]
+    lines += ["   * - fault", "     - call", "     - exception", "     - requests the server read"]
+    for row in ROWS:
+        seen = "(none listening)" if row.seen is None else str(row.seen)
+        raised = "none: success" if row.raises == "ok" else f"``{row.raises}``"
+        lines += [f"   * - {row.fault}", f"     - ``{row.call.__name__}``", f"     - {raised}"]
+        lines.append(f"     - {seen}")
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
+    if "--rst" in sys.argv:
+        print(rst_table(), end="")
+        return
     use_async = "--async" in sys.argv
     print("| fault | call | outcome | retryable | attempts / server saw | time (s) |")
     print("|---|---|---|---|---|---|")

@@ -10,6 +10,7 @@ count, and the server must read as many requests from each as the row says.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import aiohttp
 import marshmallow
@@ -20,7 +21,7 @@ import uplink
 from pyargus import exceptions
 from pyargus.exceptions import ArgusError
 
-from .fault_table import ROWS, Outcome, Row, get, measure, served
+from .fault_table import ROWS, Outcome, Row, get, measure, rst_table, served
 from .faults import Drop, Reset
 
 FOREIGN = (aiohttp.ClientError, requests.RequestException, marshmallow.ValidationError)
@@ -88,3 +89,8 @@ def test_retries_zero_is_one_request_for_both_clients(action: Drop) -> None:
     for use_async in (False, True):
         got = measure(row, use_async, retries=0)
         assert (got.raises, got.attempts, got.seen) == ("ClientConnectionError", 1, 1)
+
+
+def test_the_docs_show_the_table() -> None:
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "async.rst").read_text()
+    assert rst_table() in docs, "regenerate it: python -m tests.fault_table --rst"
