@@ -29,9 +29,11 @@ What differs is only the I/O, and how it is shaped for the shared code:
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import os
+import re
 import ssl
 import warnings
 from collections.abc import Callable, Coroutine
@@ -77,6 +79,7 @@ from .transport import (
 
 try:
     import aiohttp
+    import aiohttp.http_exceptions
 except ImportError as _missing:  # pragma: no cover - the extra is installed for the tests
     raise ImportError(
         "pyargus.async_client needs aiohttp, which comes with the 'async' extra: "
@@ -200,6 +203,7 @@ class AsyncTransport(HttpClientAdapter):  # type: ignore[misc]  # (uplink is unt
                 cookie_jar=aiohttp.DummyCookieJar(),
                 trust_env=False,  # no ~/.netrc; proxies are chosen per request (_proxy)
             )
+            _no_silent_retry(self.session)
         return self.session
 
     async def send(self, request: tuple[str, str, dict[str, Any]]) -> requests.Response:
@@ -313,6 +317,21 @@ class AsyncTransport(HttpClientAdapter):  # type: ignore[misc]  # (uplink is unt
         return context
 
 
+def _no_silent_retry(session: aiohttp.ClientSession) -> None:
+    """Turn off aiohttp's own retry of an idempotent request on a dropped connection.
+
+    aiohttp sends a GET (PUT, DELETE, ...) a second time, unseen by the
+    caller, when the connection closes or resets before the answer; with
+    pyargus' retries on top, a server would read twice the requests the
+    sync client sends (6 instead of 3) and ``retries=0`` would still retry.
+    The switch is a private attribute of :class:`aiohttp.ClientSession`
+    (the one aiohttp's own test client clears); only sessions pyargus
+    creates are changed.
+    """
+    if hasattr(session, "_retry_connection"):
+        session._retry_connection = False
+
+
 def _query_value(value: Any) -> str:
     return value if isinstance(value, str) else str(value)
 
@@ -357,7 +376,7 @@ def _transport_error(
     elif _find(exc, ssl.SSLError) is not None or isinstance(exc, aiohttp.ClientSSLError):
         problem, sent, retryable = _tls_problem(exc, url, server)
     elif isinstance(exc, aiohttp.ClientPayloadError):
-        problem = f"connection to {server} broken while reading the answer: {_reason(exc)}"
+        problem = f"connection to {server} broken while reading the answer: {_payload_reason(exc)}"
     elif isinstance(exc, aiohttp.ClientProxyConnectionError | aiohttp.ClientHttpProxyError):
         problem = f"proxy error on the way to {server}: {_reason(exc)}"
     elif (dns := _dns_failure(exc)) is not None:
@@ -413,9 +432,31 @@ def _is_encoding_error(exc: aiohttp.ClientPayloadError) -> bool:
     return "encoding" in text or "decompress" in text or "zlib" in text
 
 
+_BYTES_LITERAL = re.compile(r"""b('[^'\\]*(?:\\.[^'\\]*)*'|"[^"\\]*(?:\\.[^"\\]*)*")""")
+
+
 def _status_line(exc: aiohttp.ClientResponseError) -> str:
-    """The bytes aiohttp could not read as a status line, as text."""
-    message = str(getattr(exc, "message", "") or exc)
-    inner = _find(exc, Exception)
-    text = str(inner.args[0]) if inner is not None and inner.args else message
-    return text.strip()
+    """The bytes aiohttp could not read as a status line, as text (as http.client shows them).
+
+    aiohttp's pure-Python parser keeps the line; its C parser only quotes
+    it, as a bytes literal, in a longer message.
+    """
+    bad = _find(exc, aiohttp.http_exceptions.BadStatusLine)
+    line = getattr(bad, "line", "") if bad is not None else ""
+    message = str(getattr(bad, "message", "") or getattr(exc, "message", "") or exc)
+    if not line and (quoted := _BYTES_LITERAL.search(message)) is not None:
+        line = ast.literal_eval(quoted.group(0)).decode("latin-1")
+    return (line or message).strip()
+
+
+_CONTENT_LENGTH = re.compile(r"received (\d+) of (\d+) bytes")
+
+
+def _payload_reason(exc: aiohttp.ClientPayloadError) -> str:
+    """Why the body broke off, worded as the sync client words it (http.client)."""
+    reason = _reason(exc)
+    counts = _CONTENT_LENGTH.search(reason)
+    if counts is not None:
+        read, length = int(counts.group(1)), int(counts.group(2))
+        return f"IncompleteRead({read} bytes read, {length - read} more expected)"
+    return reason

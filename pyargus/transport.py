@@ -550,7 +550,12 @@ _HANDSHAKE_REASONS = frozenset(
 def _tls_problem(exc: BaseException, url: str, server: str) -> tuple[str, bool, bool]:
     """The problem, ``sent`` and ``retryable`` of a TLS error."""
     reason = _reason(exc)
-    if (cert := _find(exc, ssl.SSLCertVerificationError)) is not None:
+    # (the innermost: aiohttp's wrapper is an SSLCertVerificationError too, without the details)
+    verifications = [e for e in _causes(exc) if isinstance(e, ssl.SSLCertVerificationError)]
+    if verifications:
+        cert = next(
+            (e for e in verifications if getattr(e, "verify_message", "")), verifications[0]
+        )
         detail = (getattr(cert, "verify_message", "") or reason).rstrip(".")
         fix = (
             "check the host name in the API root URL"

@@ -294,6 +294,7 @@ class FaultServer:
     :param tls: a server-side :class:`ssl.SSLContext` to serve HTTPS.
     :param timeout: socket timeout of every connection, in seconds.
     :param port: the port to listen on (a free one if 0).
+    :param host: the loopback address to listen on.
     """
 
     def __init__(
@@ -303,6 +304,7 @@ class FaultServer:
         tls: ssl.SSLContext | None = None,
         timeout: float = 10.0,
         port: int = 0,
+        host: str = HOST,
     ) -> None:
         self.default = default or Reply(404, json={"detail": "Not found."})
         self.tls = tls
@@ -312,11 +314,11 @@ class FaultServer:
         self.stopping = threading.Event()
         self._scripts: dict[str | None, deque[Action]] = {}
         self._lock = threading.Lock()
-        self._server = _TCPServer((HOST, port), _Handler)
+        self._server = _TCPServer((host, port), _Handler)
         self._server.fault = self
         self.port = self._server.server_address[1]
         scheme = "https" if tls else "http"
-        self.url = f"{scheme}://{HOST}:{self.port}"
+        self.url = f"{scheme}://{host}:{self.port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
