@@ -88,6 +88,16 @@ except ImportError as _missing:  # pragma: no cover - the extra is installed for
 
 __all__ = ["AsyncTransport"]
 
+# aiohttp resends an idempotent request by itself when a pooled connection
+# drops before the answer; the only switch is ClientSession's private
+# ``_retry_connection`` (aiohttp >= 3.11). Checked once, here: without it the
+# async client would send a GET up to twice per attempt (see _no_silent_retry).
+if "_retry_connection" not in getattr(aiohttp.ClientSession, "ATTRS", ()):  # pragma: no cover
+    raise ImportError(
+        f"pyargus.async_client needs aiohttp >= 3.11 (ClientSession._retry_connection), "
+        f"found aiohttp {aiohttp.__version__}: pip install 'argus-api-client[async]'"
+    )
+
 _NOT_BOUND = (
     "this AsyncClient is bound to the event loop it was first used in, which has been closed; "
     "make one AsyncClient per event loop (e.g. inside the coroutine that asyncio.run() runs)"
@@ -325,11 +335,10 @@ def _no_silent_retry(session: aiohttp.ClientSession) -> None:
     pyargus' retries on top, a server would read twice the requests the
     sync client sends (6 instead of 3) and ``retries=0`` would still retry.
     The switch is a private attribute of :class:`aiohttp.ClientSession`
-    (the one aiohttp's own test client clears); only sessions pyargus
-    creates are changed.
+    (the one aiohttp's own test client clears), checked at import; only
+    sessions pyargus creates are changed.
     """
-    if hasattr(session, "_retry_connection"):
-        session._retry_connection = False
+    session._retry_connection = False
 
 
 def _query_value(value: Any) -> str:
