@@ -7,8 +7,10 @@ import gc
 import inspect
 import subprocess
 import sys
+import threading
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +20,7 @@ from pyargus.exceptions import ArgusError, NotFoundError
 from pyargus.pagination import AsyncListing
 
 from .conftest import TOKEN
-from .faults import FaultServer, Reply
+from .faults import Delay, FaultServer, Reply
 from .wire import incident_json, page_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,3 +178,55 @@ def test_generator_refuses_what_it_cannot_translate() -> None:
     )
     with pytest.raises(gen.GenerationError, match="listing"):
         gen.Generator(source).generate()
+
+
+class InFlight(Delay):
+    """Answer after a short delay, counting the most requests the server held at once."""
+
+    def __init__(self) -> None:
+        super().__init__(0.05, Reply(200, json=incident_json()))
+        self.lock = threading.Lock()
+        self.now = self.most = 0
+
+    def run(self, conn: Any, seen: Any, server: FaultServer) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            super().run(conn, seen, server)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+def test_gathered_requests_share_a_bounded_pool() -> None:
+    in_flight = InFlight()
+
+    async def main() -> None:
+        with FaultServer(in_flight) as server:
+            async with AsyncClient(
+                server.url + "/api/v2/", TOKEN, retries=0, pool_size=3
+            ) as client:
+                results = await asyncio.gather(*(client.get_incident(1) for _ in range(30)))
+            assert len(results) == 30 and server.count() == 30
+        assert in_flight.most == 3  # concurrent up to the limit, never beyond
+
+    asyncio.run(main())
+
+
+def test_a_session_of_the_caller_is_never_closed() -> None:
+    import aiohttp
+
+    async def main() -> None:
+        with FaultServer(Reply(200, json=incident_json())) as server:
+            async with aiohttp.ClientSession() as session:
+                async with AsyncClient(server.url + "/api/v2/", TOKEN, session=session) as client:
+                    assert (await client.get_incident(1)).pk == 1
+                assert not session.closed
+                other = AsyncClient(server.url + "/api/v2/", TOKEN, session=session)
+                await other.aclose()
+                assert not session.closed
+                async with session.get(server.url + "/api/v2/incidents/1/") as answer:
+                    assert answer.status == 200  # still usable by its owner
+
+    asyncio.run(main())
