@@ -111,7 +111,40 @@ def heartbeat_flow(
         yield Wait(next_delay(every, jitter), stop)
 
 
-class HeartbeatThread(threading.Thread):
+class HeartbeatState:
+    """What a background heartbeat loop reports, for :class:`HeartbeatThread` and
+    :class:`pyargus.glue.aio.HeartbeatTask` alike."""
+
+    #: When the last heartbeat arrived (``None``: none yet).
+    last_ok: datetime | None
+    #: How many heartbeats failed since the last one that arrived.
+    failures: int
+    #: How many heartbeats failed in all.
+    total_failures: int
+
+    def _set_up(
+        self, client: Any, every: float, jitter: float, on_error: Callable[[ArgusError], Any]
+    ) -> None:
+        check_arguments(every, jitter)
+        self._client = client
+        self._every = every
+        self._jitter = jitter
+        self._on_error = on_error
+        self.last_ok = None
+        self.failures = 0
+        self.total_failures = 0
+
+    def _arrived(self) -> None:
+        self.last_ok = now()
+        self.failures = 0
+
+    def _failed(self, error: ArgusError) -> Any:
+        self.failures += 1
+        self.total_failures += 1
+        return self._on_error(error)
+
+
+class HeartbeatThread(HeartbeatState, threading.Thread):
     """A daemon thread running :func:`run_heartbeats` (see :func:`start_heartbeats`)."""
 
     def __init__(
@@ -122,19 +155,9 @@ class HeartbeatThread(threading.Thread):
         on_error: Callable[[ArgusError], None] = log_warning,
         jitter: float = 0.1,
     ) -> None:
-        check_arguments(every, jitter)
-        super().__init__(name="argus-heartbeats", daemon=True)
-        self._client = client
-        self._every = every
-        self._jitter = jitter
-        self._on_error = on_error
+        self._set_up(client, every, jitter, on_error)
+        threading.Thread.__init__(self, name="argus-heartbeats", daemon=True)
         self._stop_event = threading.Event()
-        #: When the last heartbeat arrived (``None``: none yet).
-        self.last_ok: datetime | None = None
-        #: How many heartbeats failed since the last one that arrived.
-        self.failures = 0
-        #: How many heartbeats failed in all.
-        self.total_failures = 0
         #: The error that ended the loop (an AuthError, NotSupportedError), if any.
         self.error: BaseException | None = None
 
@@ -151,15 +174,6 @@ class HeartbeatThread(threading.Thread):
         except BaseException as error:  # kept for the owner to read; the thread ends
             self.error = error
             log.error("heartbeats stopped: %s", error)
-
-    def _arrived(self) -> None:
-        self.last_ok = now()
-        self.failures = 0
-
-    def _failed(self, error: ArgusError) -> None:
-        self.failures += 1
-        self.total_failures += 1
-        self._on_error(error)
 
     @property
     def running(self) -> bool:

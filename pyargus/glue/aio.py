@@ -40,13 +40,18 @@ from .._flows import arun
 from ..async_client import AsyncClient
 from ..exceptions import ArgusError, InvalidArgumentError
 from ..models import Incident
-from ..time import now
 from . import _flows
 from ._check import CheckReport, check_flow, parse_version, token_is_source_system
 from ._classify import LevelMap, exit_code_for, http_status_for
 from ._config import ArgusConfig, api_root, default_config_path, load_config
 from ._flows import PAGE_SIZE
-from ._heartbeat import check_arguments, ends_heartbeats, heartbeat_flow, log_warning
+from ._heartbeat import (
+    HeartbeatState,
+    check_arguments,
+    ends_heartbeats,
+    heartbeat_flow,
+    log_warning,
+)
 from ._plan import Desired, Ensured, IncidentIndex, ReconcileRefused, ReconcileReport
 
 __all__ = [
@@ -228,7 +233,7 @@ async def run_heartbeats(
     await arun(heartbeat_flow(every, jitter, event, on_error, on_success), _async_client(client))
 
 
-class HeartbeatTask:
+class HeartbeatTask(HeartbeatState):
     """:func:`run_heartbeats` in an :class:`asyncio.Task` (see :func:`start_heartbeats`).
 
     Stop it with ``await task.stop()``, or use it in ``async with``, which
@@ -243,18 +248,8 @@ class HeartbeatTask:
         on_error: Callable[[ArgusError], Any] = log_warning,
         jitter: float = 0.1,
     ) -> None:
-        check_arguments(every, jitter)
-        self._client = _async_client(client)
-        self._every = every
-        self._jitter = jitter
-        self._on_error = on_error
+        self._set_up(_async_client(client), every, jitter, on_error)
         self._stop_event = asyncio.Event()
-        #: When the last heartbeat arrived (``None``: none yet).
-        self.last_ok: datetime | None = None
-        #: How many heartbeats failed since the last one that arrived.
-        self.failures = 0
-        #: How many heartbeats failed in all.
-        self.total_failures = 0
         #: The error that ended the loop (an AuthError, NotSupportedError), if any.
         self.error: ArgusError | None = None
         try:
@@ -282,15 +277,6 @@ class HeartbeatTask:
             self.error = error
             level = logging.ERROR if ends_heartbeats(error) else logging.WARNING
             log.log(level, "heartbeats stopped: %s", error)
-
-    def _arrived(self) -> None:
-        self.last_ok = now()
-        self.failures = 0
-
-    def _failed(self, error: ArgusError) -> Any:
-        self.failures += 1
-        self.total_failures += 1
-        return self._on_error(error)
 
     @property
     def running(self) -> bool:
