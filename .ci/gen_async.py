@@ -150,8 +150,17 @@ def _self_method(call: ast.AST) -> str | None:
 
 
 def _is_declaration_call(call: ast.Call) -> bool:
-    """``self.api.x(...)``: a call of a declaration (a coroutine function in the async client)."""
+    """``self.api.x(...)``: a call of a declaration (a coroutine function in the async client).
+
+    ``pagination.streamed(self.api.x)(...)`` is one too.
+    """
     func = call.func
+    if (
+        isinstance(func, ast.Call)
+        and _module_call(func) == ("pagination", "streamed")
+        and len(func.args) == 1
+    ):
+        func = func.args[0]
     return (
         isinstance(func, ast.Attribute)
         and isinstance(func.value, ast.Attribute)

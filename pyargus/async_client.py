@@ -246,8 +246,10 @@ class AsyncClient:
         query = incident_params(filters, mine=True, extra=extra_filters)
         return pagination.aiterate(self._my_incidents_page, query)
 
-    async def _my_incidents_page(self, **params: Any) -> Page:
-        page: Page = await self.api.list_my_incidents(**params)
+    async def _my_incidents_page(self, **params: Any) -> Page | pagination.StreamedPage[Incident]:
+        page: Page | pagination.StreamedPage[Incident] = await pagination.streamed(
+            self.api.list_my_incidents
+        )(**params)
         if "cursor" not in params and not len(page.results):
             await self._require_source_system("incidents/mine/")
         return page

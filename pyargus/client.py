@@ -236,8 +236,10 @@ class Client:
         query = incident_params(filters, mine=True, extra=extra_filters)
         return pagination.iterate(self._my_incidents_page, query)
 
-    def _my_incidents_page(self, **params: Any) -> Page:
-        page: Page = self.api.list_my_incidents(**params)
+    def _my_incidents_page(self, **params: Any) -> Page | pagination.StreamedPage[Incident]:
+        page: Page | pagination.StreamedPage[Incident] = pagination.streamed(
+            self.api.list_my_incidents
+        )(**params)
         if "cursor" not in params and not len(page.results):
             self._require_source_system("incidents/mine/")
         return page

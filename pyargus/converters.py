@@ -22,6 +22,8 @@ from marshmallow import Schema, ValidationError
 from uplink.converters.interfaces import Converter, Factory
 
 from .exceptions import DecodeError, ErrorResponse, url_path
+from .pagination import StreamedPage
+from .schemas import PageSchema
 
 __all__ = ["SchemaConverter", "decode_json", "describe_load_error"]
 
@@ -90,10 +92,38 @@ class _ResponseBody(Converter):  # type: ignore[misc]  # (uplink is untyped)
         try:
             return self.schema.load(data)
         except ValidationError as exc:
-            raise DecodeError(
-                f"{_where(response)}: {describe_load_error(exc)}",
-                ErrorResponse.from_requests(response),
-            ) from None
+            raise _load_error(response, exc) from None
+
+    def convert_streamed(self, response: requests.Response) -> Any:
+        """A :class:`~pyargus.pagination.StreamedPage` for a page schema, else :meth:`convert`.
+
+        The page itself is checked now; each item is loaded (and a bad one
+        is a :class:`DecodeError` naming ``results.<index>``) when it is taken.
+        """
+        schema = self.schema
+        if not isinstance(schema, PageSchema):
+            return self.convert(response)
+        data = decode_json(response)
+        try:
+            page = schema.envelope.load(data)
+        except ValidationError as exc:
+            raise _load_error(response, exc) from None
+        load = schema.item.load
+
+        def load_item(raw: Any, index: int) -> Any:
+            try:
+                return load(raw)
+            except ValidationError as exc:
+                nested = ValidationError({"results": {index: exc.messages}})
+                raise _load_error(response, nested) from None
+
+        return StreamedPage(page.next, page.previous, page.results, load_item)
+
+
+def _load_error(response: requests.Response, error: ValidationError) -> DecodeError:
+    return DecodeError(
+        f"{_where(response)}: {describe_load_error(error)}", ErrorResponse.from_requests(response)
+    )
 
 
 class _RequestBody(Converter):  # type: ignore[misc]  # (uplink is untyped)

@@ -230,6 +230,24 @@ class BoundCall:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self._is_plain():
             return self._uplink_call()(*args, **kwargs)
+        response = self._send(args, kwargs)
+        if self._convert_response is None:
+            return response
+        return self._convert_response(response)
+
+    def streamed(self, *args: Any, **kwargs: Any) -> Any:
+        """This call, but a page comes as a :class:`~pyargus.pagination.StreamedPage`.
+
+        Its items are loaded as they are taken (what
+        :func:`pyargus.pagination.streamed` asks for). Any other result is
+        that of a plain call.
+        """
+        convert = getattr(self._convert_response, "convert_streamed", None)
+        if convert is None or not self._is_plain():
+            return self(*args, **kwargs)
+        return convert(self._send(args, kwargs))
+
+    def _send(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         plan = self._plan
         values = self._bind(args, kwargs)
         info: dict[str, Any] = {}
@@ -265,9 +283,7 @@ class BoundCall:
                 if replacement is not None and replacement is not error:
                     raise replacement from None
             raise
-        if self._convert_response is None:
-            return response
-        return self._convert_response(response)
+        return response
 
     def _bind(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
         plan = self._plan

@@ -198,15 +198,21 @@ class AcknowledgementSchema(ArgusSchema):
 
 
 class Results(fields.Field[list[Any]]):
-    """The ``results`` list of a page, loaded with one schema instance."""
+    """The ``results`` list of a page, loaded with one schema instance.
 
-    def __init__(self, schema: Schema, **kwargs: Any) -> None:
+    Without a schema, the items are kept as Argus sent them (the envelope of
+    :attr:`PageSchema.envelope`).
+    """
+
+    def __init__(self, schema: Schema | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.schema = schema
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[Any]:
         if not isinstance(value, list):
             raise ValidationError(f"Not a list: {type(value).__name__}.")
+        if self.schema is None:
+            return value
         loaded: list[Any] = self.schema.load(value, many=True)
         return loaded
 
@@ -214,10 +220,19 @@ class Results(fields.Field[list[Any]]):
 class PageSchema(ArgusSchema):
     """A cursor page ``{"next", "previous", "results": [...]}`` → :class:`~pyargus.models.Page`.
 
-    Build one for an item schema with :func:`page_schema`.
+    Build one for an item schema with :func:`page_schema`. Loading gives a
+    page whose ``results`` are all loaded. A listing loads them one at a
+    time instead, as it hands them out (see
+    :func:`pyargus.pagination.streamed`): with :attr:`envelope`, which loads
+    the page but keeps its items as sent, and :attr:`item`.
     """
 
     model = Page
+
+    #: The schema of one item of ``results``.
+    item: ClassVar[Schema]
+    #: This schema without loading the items: ``results`` is the list as sent.
+    envelope: ClassVar[PageSchema]
 
     next = fields.String(allow_none=True, load_default=None)
     previous = fields.String(allow_none=True, load_default=None)
@@ -233,7 +248,14 @@ def page_schema(item: Schema) -> PageSchema:
         def list_things(self, **params: QueryMap) -> page_schema(ThingSchema()): ...
     """
     name = f"{type(item).__name__.removesuffix('Schema')}PageSchema"
-    cls: type[PageSchema] = type(name, (PageSchema,), {"results": Results(item, required=True)})
+    envelope: type[PageSchema] = type(
+        f"{name}Envelope", (PageSchema,), {"results": Results(None, required=True)}
+    )
+    cls: type[PageSchema] = type(
+        name,
+        (PageSchema,),
+        {"results": Results(item, required=True), "item": item, "envelope": envelope()},
+    )
     return cls()
 
 

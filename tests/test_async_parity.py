@@ -16,7 +16,7 @@ import pytest
 
 from pyargus.async_client import AsyncClient
 from pyargus.client import Client
-from pyargus.exceptions import ArgusError, NotFoundError
+from pyargus.exceptions import ArgusError, DecodeError, NotFoundError
 from pyargus.pagination import AsyncListing
 
 from .conftest import TOKEN
@@ -95,6 +95,23 @@ def test_listing_is_an_async_iterator_lazy_per_page() -> None:
                 assert first is not None and first.pk == 2
                 assert [i.pk for i in await listing.to_list()] == [1]
                 assert [i.pk async for i in client.get_incidents()] == [2, 1]
+
+    asyncio.run(main())
+
+
+def test_a_bad_item_fails_its_whole_page_in_the_async_listing() -> None:
+    """As documented in docs/async.rst: the async path loads a page's items when it arrives."""
+    bad_page = page_json([incident_json(pk=2), incident_json(pk=1, tags="nope")])
+
+    async def main() -> None:
+        with FaultServer(Reply(200, json=bad_page)) as server:
+            async with AsyncClient(server.url + "/api/v2/", TOKEN, retries=0) as client:
+                listing = client.get_incidents()
+                with pytest.raises(DecodeError, match=r"'results': \{1: \{'tags'"):
+                    await listing.first()
+                with pytest.raises(DecodeError):  # the same page, asked for again
+                    await listing.first()
+                assert server.count() == 2
 
     asyncio.run(main())
 

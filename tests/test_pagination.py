@@ -76,7 +76,7 @@ def test_a_page_is_released_before_the_next_is_fetched():
     assert alive_when_fetching == [False]
 
 
-def test_a_bad_item_makes_its_page_a_decode_error_and_nothing_is_skipped(client, requests_mock):
+def test_a_bad_item_is_a_decode_error_when_reached_and_the_listing_goes_on(client, requests_mock):
     from .conftest import API
     from .wire import incident_json, page_json
 
@@ -89,6 +89,7 @@ def test_a_bad_item_makes_its_page_a_decode_error_and_nothing_is_skipped(client,
     )
     requests_mock.get(API + "incidents/?cursor=b", json=page_json([incident_json(pk=4)]))
     incidents = client.get_incidents()
+    assert next(incidents).pk == 1
     with pytest.raises(DecodeError) as info:
         next(incidents)
     message = str(info.value)
@@ -96,11 +97,71 @@ def test_a_bad_item_makes_its_page_a_decode_error_and_nothing_is_skipped(client,
     assert "'results': {1: {'tags'" in message
     assert info.value.response.status_code == 200
     assert info.value.response.url == API + "incidents/"
-    # The listing stays at the bad page: asking again fetches it again (no item is skipped).
-    with pytest.raises(DecodeError):
-        next(incidents)
+    # Past the bad item, the listing goes on: nothing else is skipped or fetched again.
+    assert [incident.pk for incident in incidents] == [3, 4]
     assert requests_mock.call_count == 2
-    assert requests_mock.last_request.qs == {}
+
+
+def test_a_page_declaration_called_directly_loads_every_item(client, requests_mock):
+    from .conftest import API
+    from .wire import incident_json, page_json
+
+    requests_mock.get(
+        API + "incidents/",
+        json=page_json([incident_json(pk=1), incident_json(pk=2, tags="nope")]),
+    )
+    with pytest.raises(DecodeError, match=r"'results': \{1: \{'tags'"):
+        client.api.list_incidents()
+    requests_mock.get(API + "incidents/", json=page_json([incident_json(pk=1)]))
+    page = client.api.list_incidents()
+    assert isinstance(page.results, list)
+    assert page.results[0].pk == 1
+
+
+def test_a_listing_loads_each_item_when_it_hands_it_out(client, requests_mock, monkeypatch):
+    from pyargus import schemas
+
+    from .conftest import API
+    from .wire import incident_json, page_json
+
+    requests_mock.get(API + "incidents/", json=page_json([incident_json(pk=n) for n in (1, 2, 3)]))
+    loaded: list[int] = []
+    load = schemas.incident.load
+
+    def counting_load(data, **kwargs):
+        loaded.append(data["pk"])
+        return load(data, **kwargs)
+
+    monkeypatch.setattr(schemas.incident, "load", counting_load)
+    incidents = client.get_incidents()
+    assert next(incidents).pk == 1
+    assert loaded == [1]
+    assert next(incidents).pk == 2
+    assert loaded == [1, 2]
+
+
+def test_a_streamed_page_has_a_length_and_can_be_read_twice(client, requests_mock):
+    from pyargus.pagination import StreamedPage, streamed
+
+    from .conftest import API
+    from .wire import incident_json, page_json
+
+    requests_mock.get(API + "incidents/", json=page_json([incident_json(pk=n) for n in (1, 2)]))
+    page = streamed(client.api.list_incidents)()
+    assert isinstance(page, StreamedPage)
+    assert len(page.results) == 2
+    assert [i.pk for i in page.results] == [i.pk for i in page.results] == [1, 2]
+    assert page.next is None
+    assert requests_mock.call_count == 1
+
+
+def test_streamed_of_a_plain_function_is_the_function():
+    from pyargus.pagination import streamed
+
+    def fetch(**params):
+        return Page(results=[])
+
+    assert streamed(fetch) is fetch
 
 
 def test_a_page_item_without_its_identity_is_a_decode_error(client, requests_mock):

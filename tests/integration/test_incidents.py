@@ -16,6 +16,7 @@ import requests
 from pyargus.client import Client
 from pyargus.exceptions import NotSourceSystemError
 from pyargus.models import INFINITY, STATELESS, Incident, Tags
+from pyargus.pagination import StreamedPage, streamed
 from pyargus.testing import ServerInfo
 
 NewIncident = Callable[..., Incident]
@@ -76,6 +77,21 @@ def test_pagination_is_lazy(
         first = next(incidents)
         assert len(urls) == 1
         assert first.pk is not None
+
+
+def test_a_streamed_page_loads_what_the_plain_page_loads(
+    argus_client: Client, new_incident: NewIncident
+) -> None:
+    for _ in range(3):
+        argus_client.post_incident(new_incident(tags={"host": "a", "n": "1"}))
+    for declaration in (argus_client.api.list_incidents, argus_client.api.list_my_incidents):
+        plain = declaration(page_size=2)
+        page = streamed(declaration)(page_size=2)
+        assert isinstance(page, StreamedPage)
+        assert isinstance(plain.results, list)
+        assert len(page.results) == len(plain.results) == 2
+        assert (page.next is None) == (plain.next is None)
+        assert list(page.results) == plain.results  # the same Incident values, field by field
 
 
 def test_get_my_incidents_versus_all(
