@@ -11,8 +11,8 @@ token.
 
 A listing loads each item when it hands it out, not a whole page when the
 page arrives: with 1000 items per page, building them all at once costs
-about half again as much CPU time, because they are cold in the CPU
-cache by the time they are used. It asks for that explicitly, with
+about 30 % more CPU time (``bench/README.md``), as 1000 fresh objects
+outgrow the CPU cache before the first is used. It asks for that explicitly, with
 :func:`streamed`: a declaration called directly (see :mod:`pyargus.direct`)
 then returns a :class:`StreamedPage`. Called as a plain declaration, a
 page declaration still returns a :class:`~pyargus.models.Page` whose items

@@ -231,11 +231,26 @@ class PageSchema(ArgusSchema):
 
     #: The schema of one item of ``results``.
     item: ClassVar[Schema]
-    #: This schema without loading the items: ``results`` is the list as sent.
-    envelope: ClassVar[PageSchema]
+    _envelope: ClassVar[PageSchema | None] = None
 
     next = fields.String(allow_none=True, load_default=None)
     previous = fields.String(allow_none=True, load_default=None)
+
+    @property
+    def envelope(self) -> PageSchema:
+        """This schema without loading the items: ``results`` is the list as sent.
+
+        Built on first use, once per page schema class.
+        """
+        cls = type(self)
+        envelope: PageSchema | None = cls.__dict__.get("_envelope")  # (not a base class's)
+        if envelope is None:
+            bare = type(
+                f"{cls.__name__}Envelope", (PageSchema,), {"results": Results(None, required=True)}
+            )
+            envelope = bare()
+            cls._envelope = envelope
+        return envelope
 
 
 def page_schema(item: Schema) -> PageSchema:
@@ -248,13 +263,8 @@ def page_schema(item: Schema) -> PageSchema:
         def list_things(self, **params: QueryMap) -> page_schema(ThingSchema()): ...
     """
     name = f"{type(item).__name__.removesuffix('Schema')}PageSchema"
-    envelope: type[PageSchema] = type(
-        f"{name}Envelope", (PageSchema,), {"results": Results(None, required=True)}
-    )
     cls: type[PageSchema] = type(
-        name,
-        (PageSchema,),
-        {"results": Results(item, required=True), "item": item, "envelope": envelope()},
+        name, (PageSchema,), {"results": Results(item, required=True), "item": item}
     )
     return cls()
 

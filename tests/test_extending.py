@@ -149,6 +149,21 @@ def test_pages_of_a_users_schema(client, requests_mock):
     assert page.results[0].name == "night"  # a real list
 
 
+def test_a_listing_of_a_users_declaration_loads_each_item_when_reached(client, requests_mock):
+    from pyargus.pagination import StreamedPage, iterate, streamed
+
+    requests_mock.get(
+        API + "notificationprofiles/",
+        json={"next": None, "previous": None, "results": [PROFILE, {"name": "no pk"}, PROFILE]},
+    )
+    assert isinstance(streamed(client.api.list_profiles)(), StreamedPage)
+    profiles = iterate(client.api.list_profiles, {})
+    assert next(profiles).pk == 7
+    with pytest.raises(DecodeError, match=r"missing required field results\.1\.pk"):
+        next(profiles)
+    assert [p.pk for p in profiles] == [7]
+
+
 @pytest.mark.parametrize(
     ("body", "missing"),
     [({}, "pk"), ({"detail": "nothing here"}, "pk")],
