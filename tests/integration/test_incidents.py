@@ -15,8 +15,8 @@ import requests
 
 from pyargus.client import Client
 from pyargus.exceptions import NotSourceSystemError
-from pyargus.models import INFINITY, STATELESS, Incident, Tags
 from pyargus.fastschema import ENABLED
+from pyargus.models import INFINITY, STATELESS, Incident, Tags
 from pyargus.pagination import StreamedPage, streamed
 from pyargus.testing import ServerInfo
 
